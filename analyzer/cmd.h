@@ -1,0 +1,20 @@
+/*
+ * cmd.h — the analyzer's subcommands.  Each lives in its own file, takes the
+ * arguments after the global options (argv[0] is the subcommand's name) and
+ * returns the process exit status: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef SOCKHIST_CMD_H
+#define SOCKHIST_CMD_H
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+};
+
+/* show.c: one recorded moment, as ss would print it. */
+int cmd_show(int argc, char **argv);
+/* snapshots.c: the list of recorded frames. */
+int cmd_snapshots(int argc, char **argv);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * bench-connections.c — how a full-fidelity sockhistd snapshot compares with
+ * ss on many established TCP connections.
+ *
+ * Builds a private network namespace, spreads N loopback connections (2N
+ * sockets) over P worker processes, then in the same run times, R times each:
+ *   ss -tanmio >/dev/null, ss -tanp >/dev/null, sockhistd --once (cold start:
+ * netlink dumps of every family, process attribution, encode, commit),
+ * and prints medians, the ratios, sockhistd's peak RSS and the database's
+ * bytes per socket.  Needs root.
+ *
+ * Usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] -d SOCKHISTD
+ */
+#include <arpa/inet.h>
+#include <err.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define MAX_WORKERS 256
+
+struct run_cost {
+	double wall_ms;
+	double cpu_ms;
+	long maxrss_kib;
+};
+
+/* Monotonic clock in milliseconds. */
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Run a shell command line; die if it fails. */
+static void sh(const char *cmd)
+{
+	if (system(cmd) != 0)
+		errx(1, "command failed: %s", cmd);
+}
+
+/* Worker: open `conns` connections to its own listener and hold them. */
+static void worker(int idx, int conns, int ready_fd)
+{
+	struct rlimit rl = { (rlim_t)conns * 2 + 64, (rlim_t)conns * 2 + 64 };
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		err(1, "setrlimit");
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(20000 + idx)) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 4096) < 0)
+		err(1, "listener %d", idx);
+	for (int i = 0; i < conns; i++) {
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+		if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)) < 0)
+			err(1, "connect %d/%d", idx, i);
+		if (accept(l, NULL, NULL) < 0)
+			err(1, "accept");
+	}
+	if (write(ready_fd, "r", 1) != 1)
+		err(1, "ready");
+	pause();
+	_exit(0);
+}
+
+/* Spawn argv with stdout to /dev/null; return its wall time and rusage. */
+static struct run_cost run(char *const argv[])
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	double t0 = now_ms();
+	pid_t pid;
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+		err(1, "spawn %s", argv[0]);
+	int status;
+	struct rusage ru;
+	if (wait4(pid, &status, 0, &ru) < 0)
+		err(1, "wait4");
+	double wall = now_ms() - t0;
+	posix_spawn_file_actions_destroy(&fa);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		errx(1, "%s exited with status %d", argv[0], status);
+	return (struct run_cost){
+		.wall_ms = wall,
+		.cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+			  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3,
+		.maxrss_kib = ru.ru_maxrss,
+	};
+}
+
+/* qsort comparator for doubles. */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Median of n runs of argv (wall and CPU medians taken apart); maxrss is the
+ * largest seen.  prep, if set, runs before each run (untimed). */
+static struct run_cost median_of(int n, char *const argv[], void (*prep)(void))
+{
+	double wall[64], cpu[64];
+	long rss = 0;
+	for (int i = 0; i < n; i++) {
+		if (prep)
+			prep();
+		struct run_cost c = run(argv);
+		wall[i] = c.wall_ms;
+		cpu[i] = c.cpu_ms;
+		if (c.maxrss_kib > rss)
+			rss = c.maxrss_kib;
+	}
+	qsort(wall, (size_t)n, sizeof(double), cmp_double);
+	qsort(cpu, (size_t)n, sizeof(double), cmp_double);
+	return (struct run_cost){ wall[n / 2], cpu[n / 2], rss };
+}
+
+static char db_path[256];
+
+/* Remove the database so every sockhistd run is a cold first snapshot. */
+static void fresh_db(void)
+{
+	char p[300];
+	unlink(db_path);
+	snprintf(p, sizeof(p), "%s-wal", db_path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db_path);
+	unlink(p);
+}
+
+int main(int argc, char **argv)
+{
+	int conns = 25000, procs = 8, runs = 5, opt;
+	const char *sockhistd = NULL;
+	while ((opt = getopt(argc, argv, "n:P:r:d:")) != -1) {
+		switch (opt) {
+		case 'n': conns = atoi(optarg); break;
+		case 'P': procs = atoi(optarg); break;
+		case 'r': runs = atoi(optarg); break;
+		case 'd': sockhistd = optarg; break;
+		default:
+			errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] -d SOCKHISTD");
+		}
+	}
+	if (!sockhistd || conns < 1 || procs < 1 || procs > MAX_WORKERS || runs < 1 || runs > 64)
+		errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] -d SOCKHISTD");
+	if (geteuid() != 0)
+		errx(1, "needs root (creates a network namespace)");
+
+	char ns[64], cmd[400];
+	snprintf(ns, sizeof(ns), "sockhist-bench-%d", getpid());
+	snprintf(cmd, sizeof(cmd), "ip netns add %s && ip -n %s link set lo up", ns, ns);
+	sh(cmd);
+	snprintf(cmd, sizeof(cmd), "/run/netns/%s", ns);
+	int nsfd = open(cmd, O_RDONLY);
+	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0)
+		err(1, "enter %s", ns);
+	sh("sysctl -q -w net.ipv4.ip_local_port_range='1024 65000'");
+
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		err(1, "pipe");
+	pid_t workers[MAX_WORKERS];
+	double t0 = now_ms();
+	for (int i = 0; i < procs; i++) {
+		int share = conns / procs + (i < conns % procs);
+		if ((workers[i] = fork()) == 0)
+			worker(i, share, pfd[1]);
+	}
+	for (int i = 0; i < procs; i++) {
+		char c;
+		if (read(pfd[0], &c, 1) != 1)
+			errx(1, "a worker failed");
+	}
+	printf("setup: %d connections (%d sockets + %d listeners) over %d processes in %.1f s\n",
+	       conns, 2 * conns, procs, procs, (now_ms() - t0) / 1e3);
+
+	snprintf(db_path, sizeof(db_path), "/tmp/%s.db", ns);
+	char *ss_mio[] = { "/usr/bin/ss", "-tanmio", NULL };
+	char *ss_p[] = { "/usr/bin/ss", "-tanp", NULL };
+	char *rec[] = { (char *)sockhistd, "--once", "--db", db_path, NULL };
+
+	struct run_cost a = median_of(runs, ss_mio, NULL);
+	struct run_cost b = median_of(runs < 3 ? runs : 3, ss_p, NULL);
+	struct run_cost c = median_of(runs, rec, fresh_db);
+	struct stat st;
+	double db_bytes = stat(db_path, &st) == 0 ? (double)st.st_size : 0;
+	snprintf(cmd, sizeof(cmd), "%s-wal", db_path);
+	if (stat(cmd, &st) == 0)
+		db_bytes += (double)st.st_size;
+
+	printf("%-28s %10s %10s %10s\n", "command (median)", "wall ms", "cpu ms", "maxrss MiB");
+	printf("%-28s %10.1f %10.1f %10.1f\n", "ss -tanmio >/dev/null", a.wall_ms, a.cpu_ms, a.maxrss_kib / 1024.0);
+	printf("%-28s %10.1f %10.1f %10.1f\n", "ss -tanp >/dev/null", b.wall_ms, b.cpu_ms, b.maxrss_kib / 1024.0);
+	printf("%-28s %10.1f %10.1f %10.1f\n", "sockhistd --once (cold)", c.wall_ms, c.cpu_ms, c.maxrss_kib / 1024.0);
+	printf("ratio ss -tanmio / sockhistd: %.2fx (wall)\n", a.wall_ms / c.wall_ms);
+	printf("ratio ss -tanp / sockhistd:   %.2fx (wall)\n", b.wall_ms / c.wall_ms);
+	printf("database: %.0f bytes for %d sockets = %.1f bytes/socket (one snapshot)\n",
+	       db_bytes, 2 * conns + procs, db_bytes / (2 * conns + procs));
+
+	for (int i = 0; i < procs; i++)
+		kill(workers[i], SIGKILL);
+	while (wait(NULL) > 0)
+		;
+	fresh_db();
+	snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
+	sh(cmd);
+	return 0;
+}

@@ -1,0 +1,871 @@
+/*
+ * codec.c — frame codec version 1: a snapshot <-> one self-contained blob.
+ *
+ * Layout (doc/FORMAT.md is the normative description): a 48-byte header
+ * protected by a CRC-32, then exactly one zstd frame (with content checksum)
+ * whose content is, in order: every record field as a column (driven by the
+ * field table below), the process columns, the string pool, and the raw
+ * attribute blobs (tcp_info, congestion-control info, unix pending
+ * connections) as columns of little-endian 32-bit words.
+ *
+ * The encoder streams columns through a small staging buffer into zstd, so it
+ * never holds an uncompressed copy of the frame.  The decoder trusts nothing:
+ * every count, length, offset and value width is checked, and any
+ * inconsistency is -EBADMSG.  Decoded pools are rebuilt through the sockrec
+ * API (intern, add_bytes, add_process), so offsets are canonical afterwards.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "codec.h"
+
+#define HDR_LEN 48
+#define HDR_MAGIC "SKHF"
+#define STAGE_LEN (64 * 1024)
+#define MAX_RAW_LEN (1024u * 1024 * 1024) /* decompressed payload cap */
+#define MAX_BLOB_LEN 65535u /* a netlink attribute cannot be longer */
+
+/* How a column stores its values. */
+enum col_enc {
+	ENC_RAW8,   /* one byte per row, verbatim */
+	ENC_VARINT, /* unsigned LEB128 */
+	ENC_DELTA,  /* LEB128 of zigzag(value - previous row's value) */
+};
+
+/* One record field; arrays become `count` consecutive columns. */
+struct field {
+	const char *name;
+	uint16_t offset;
+	uint8_t size;   /* bytes per element: 1, 2, 4 or 8 */
+	uint8_t count;  /* elements; 1 for scalars */
+	uint8_t enc;    /* enum col_enc */
+	uint8_t since;  /* first codec version that stores this field */
+};
+
+#define MEMBER(f) (((struct sock_record *)0)->f)
+#define SCALAR(f, e) \
+	{ #f, offsetof(struct sock_record, f), sizeof(MEMBER(f)), 1, e, 1 }
+#define ARRAY(f, e) \
+	{ #f, offsetof(struct sock_record, f), sizeof(MEMBER(f)[0]), \
+	  sizeof(MEMBER(f)) / sizeof(MEMBER(f)[0]), e, 1 }
+
+/* Column order of codec version 1.  Frames using it are on disk: never
+ * reorder or remove an entry; a new field gets a new line with since = the
+ * codec version that introduces it.  proc_first and the *_off fields are not
+ * stored: the decoder derives them from proc_count and the *_len fields. */
+static const struct field fields[] = {
+	SCALAR(cookie, ENC_DELTA),
+	SCALAR(inode, ENC_DELTA),
+	SCALAR(cgroup_id, ENC_VARINT),
+	SCALAR(has, ENC_VARINT),
+	SCALAR(netid, ENC_RAW8),
+	SCALAR(family, ENC_RAW8),
+	SCALAR(state, ENC_RAW8),
+	SCALAR(timer, ENC_RAW8),
+	SCALAR(retrans, ENC_RAW8),
+	SCALAR(shutdown, ENC_RAW8),
+	SCALAR(tos, ENC_RAW8),
+	SCALAR(tclass, ENC_RAW8),
+	SCALAR(v6only, ENC_RAW8),
+	SCALAR(protocol, ENC_RAW8),
+	SCALAR(sport, ENC_VARINT),
+	SCALAR(dport, ENC_VARINT),
+	SCALAR(expires_ms, ENC_VARINT),
+	SCALAR(rqueue, ENC_VARINT),
+	SCALAR(wqueue, ENC_VARINT),
+	SCALAR(ifindex, ENC_VARINT),
+	SCALAR(uid, ENC_VARINT),
+	SCALAR(class_id, ENC_VARINT),
+	SCALAR(mark, ENC_VARINT),
+	SCALAR(peer_inode, ENC_VARINT),
+	SCALAR(vfs_ino, ENC_VARINT),
+	SCALAR(vfs_dev, ENC_VARINT),
+	ARRAY(meminfo, ENC_VARINT),
+	ARRAY(skmem, ENC_VARINT),
+	SCALAR(skmem_count, ENC_RAW8),
+	ARRAY(src, ENC_RAW8),
+	ARRAY(dst, ENC_RAW8),
+	SCALAR(name, ENC_VARINT),
+	SCALAR(cong, ENC_VARINT),
+	SCALAR(tcpi_len, ENC_VARINT),
+	SCALAR(ccinfo_len, ENC_VARINT),
+	SCALAR(ccinfo_kind, ENC_RAW8),
+	SCALAR(icons_len, ENC_VARINT),
+	SCALAR(proc_count, ENC_VARINT),
+};
+
+/* Raw attribute bytes a record points into the byte pool for, in the order
+ * their word columns are stored. */
+struct blob_field {
+	const char *name;
+	uint16_t off;   /* offsetof the uint32_t byte-pool offset */
+	uint16_t len;   /* offsetof the uint32_t length */
+};
+
+#define BLOB(o, l, what) \
+	{ what, offsetof(struct sock_record, o), \
+	  offsetof(struct sock_record, l) }
+
+static const struct blob_field blobs[] = {
+	BLOB(tcpi_off, tcpi_len, "tcp_info"),
+	BLOB(ccinfo_off, ccinfo_len, "ccinfo"),
+	BLOB(icons_off, icons_len, "icons"),
+};
+
+#define NBLOBS (sizeof(blobs) / sizeof(blobs[0]))
+
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+/* A change to the record layout must be a conscious codec decision. */
+_Static_assert(sizeof(struct sock_record) == 232,
+	       "struct sock_record changed: update the codec field table");
+
+/* ---- shared helpers ---------------------------------------------------- */
+
+/* CRC-32 (IEEE 802.3, reflected) of n bytes; used for the header only. */
+static uint32_t crc32(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+	}
+	return ~c;
+}
+
+/* Store/load little-endian integers of n bytes. */
+static void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Read one element of `size` bytes from a record field into a u64. */
+static uint64_t load_elem(const void *p, unsigned size)
+{
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
+
+	switch (size) {
+	case 1: memcpy(&u8, p, 1); return u8;
+	case 2: memcpy(&u16, p, 2); return u16;
+	case 4: memcpy(&u32, p, 4); return u32;
+	default: memcpy(&u64, p, 8); return u64;
+	}
+}
+
+/* Write v (already known to fit) into a record field element. */
+static void store_elem(void *p, unsigned size, uint64_t v)
+{
+	uint8_t u8 = (uint8_t)v;
+	uint16_t u16 = (uint16_t)v;
+	uint32_t u32 = (uint32_t)v;
+
+	switch (size) {
+	case 1: memcpy(p, &u8, 1); break;
+	case 2: memcpy(p, &u16, 2); break;
+	case 4: memcpy(p, &u32, 4); break;
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
+/* The uint32_t at byte offset off of a record. */
+static uint32_t rec_u32(const struct sock_record *r, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, (const uint8_t *)r + off, 4);
+	return v;
+}
+
+static void rec_set_u32(struct sock_record *r, size_t off, uint32_t v)
+{
+	memcpy((uint8_t *)r + off, &v, 4);
+}
+
+/* Total blob bytes of one record. */
+static uint64_t rec_blob_bytes(const struct sock_record *r)
+{
+	uint64_t n = 0;
+
+	for (size_t b = 0; b < NBLOBS; b++)
+		n += rec_u32(r, blobs[b].len);
+	return n;
+}
+
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* Number of record fields stored by codec `version`. */
+static unsigned fields_in(int version)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < NFIELDS; i++)
+		n += fields[i].since <= version;
+	return n;
+}
+
+/* ---- encoder ----------------------------------------------------------- */
+
+struct enc {
+	ZSTD_CCtx *cctx;
+	uint8_t *stage;         /* STAGE_LEN bytes of uncompressed data */
+	size_t stage_len;
+	uint8_t *out;           /* header + compressed frame */
+	size_t out_len, out_cap;
+	uint64_t raw_len;       /* uncompressed bytes flushed so far */
+	int err;                /* first error, sticky */
+};
+
+/* Make room for at least `need` more output bytes. */
+static int enc_reserve(struct enc *e, size_t need)
+{
+	if (e->out_cap - e->out_len >= need)
+		return 0;
+	size_t cap = e->out_cap * 2;
+	if (cap < e->out_len + need)
+		cap = e->out_len + need;
+	uint8_t *p = realloc(e->out, cap);
+	if (!p)
+		return -ENOMEM;
+	e->out = p;
+	e->out_cap = cap;
+	return 0;
+}
+
+/* Feed the staging buffer to zstd; with ZSTD_e_end also finish the frame. */
+static void enc_flush(struct enc *e, ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = { e->stage, e->stage_len, 0 };
+	size_t left;
+
+	if (e->err)
+		return;
+	e->raw_len += e->stage_len;
+	do {
+		e->err = enc_reserve(e, ZSTD_CStreamOutSize());
+		if (e->err)
+			return;
+		ZSTD_outBuffer out = { e->out, e->out_cap, e->out_len };
+		left = ZSTD_compressStream2(e->cctx, &out, &in, mode);
+		if (ZSTD_isError(left)) {
+			e->err = -EIO;
+			return;
+		}
+		e->out_len = out.pos;
+	} while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
+	e->stage_len = 0;
+}
+
+/* Append n uncompressed bytes to the stream. */
+static void enc_put(struct enc *e, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+
+	while (n > 0 && !e->err) {
+		if (e->stage_len == STAGE_LEN)
+			enc_flush(e, ZSTD_e_continue);
+		size_t k = STAGE_LEN - e->stage_len;
+		if (k > n)
+			k = n;
+		memcpy(e->stage + e->stage_len, p, k);
+		e->stage_len += k;
+		p += k;
+		n -= k;
+	}
+}
+
+/* Make sure the stage has room for one more varint; false on error. */
+static inline bool enc_room(struct enc *e)
+{
+	if (e->stage_len + 10 > STAGE_LEN)
+		enc_flush(e, ZSTD_e_continue);
+	return e->err == 0;
+}
+
+/* Append v as an unsigned LEB128 varint (at most 10 bytes). */
+static inline void enc_varint(struct enc *e, uint64_t v)
+{
+	if (!enc_room(e))
+		return;
+	uint8_t *p = e->stage + e->stage_len;
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	e->stage_len = (size_t)(p - e->stage);
+}
+
+/* Check what the encoder relies on: every offset and range inside its pool.
+ * Returns 0 or -EINVAL. */
+static int enc_validate(const struct snapshot *s)
+{
+	uint64_t nprocs = 0, nbytes = 0;
+
+	if (s->strpool_len == 0 || s->strpool[s->strpool_len - 1] != '\0' ||
+	    s->nrecs > UINT32_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < s->nrecs; i++) {
+		const struct sock_record *r = &s->recs[i];
+		if (r->name >= s->strpool_len || r->cong >= s->strpool_len ||
+		    r->netid >= NETID_COUNT || r->skmem_count > SR_SKMEM_MAX ||
+		    (uint64_t)r->proc_first + r->proc_count > s->nprocs)
+			return -EINVAL;
+		for (size_t b = 0; b < NBLOBS; b++) {
+			uint32_t len = rec_u32(r, blobs[b].len);
+			if (len > MAX_BLOB_LEN || (uint64_t)rec_u32(r,
+					blobs[b].off) + len > s->nbytes)
+				return -EINVAL;
+		}
+		for (uint32_t k = 0; k < r->proc_count; k++)
+			if (s->procs[r->proc_first + k].comm >= s->strpool_len)
+				return -EINVAL;
+		nprocs += r->proc_count;
+		nbytes += rec_blob_bytes(r);
+	}
+	if (nprocs > UINT32_MAX || nbytes > UINT32_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* Emit one column: the element at byte offset off of every record. */
+static void enc_column(struct enc *e, const struct snapshot *s, size_t off,
+		       unsigned size, enum col_enc enc)
+{
+	const uint8_t *rp = (const uint8_t *)s->recs + off;
+	uint64_t prev = 0;
+
+	for (size_t i = 0; i < s->nrecs; i++, rp += sizeof(*s->recs)) {
+		uint64_t v = load_elem(rp, size);
+		if (enc == ENC_RAW8) {
+			if (!enc_room(e))
+				return;
+			e->stage[e->stage_len++] = (uint8_t)v;
+		} else if (enc == ENC_DELTA) {
+			enc_varint(e, zigzag((int64_t)(v - prev)));
+			prev = v;
+		} else {
+			enc_varint(e, v);
+		}
+	}
+}
+
+/* Emit every record field column of codec version 1. */
+static void enc_records(struct enc *e, const struct snapshot *s)
+{
+	for (size_t f = 0; f < NFIELDS; f++) {
+		const struct field *fd = &fields[f];
+		for (unsigned j = 0; j < fd->count; j++)
+			enc_column(e, s, fd->offset + (size_t)j * fd->size,
+				   fd->size, fd->enc);
+	}
+}
+
+/* Emit the process columns (pid, fd, comm) in record order. */
+static void enc_procs(struct enc *e, const struct snapshot *s)
+{
+	for (int col = 0; col < 3; col++) {
+		for (size_t i = 0; i < s->nrecs; i++) {
+			const struct sock_record *r = &s->recs[i];
+			for (uint32_t k = 0; k < r->proc_count; k++) {
+				const struct sr_process *p =
+					&s->procs[r->proc_first + k];
+				enc_varint(e, col == 0 ? p->pid :
+					   col == 1 ? p->fd : p->comm);
+			}
+		}
+	}
+}
+
+/* Emit one blob kind as word columns: word k of every row whose blob is
+ * longer than 4k bytes, a short last word holding only the bytes there are.
+ * Rows with a blob are first gathered into a compact list (off, len) so the
+ * per-word passes do not stride through the records. */
+static void enc_blob(struct enc *e, const struct snapshot *s,
+		     const struct blob_field *bf)
+{
+	uint32_t maxlen = 0, n = 0;
+	uint32_t (*rows)[2] = malloc((s->nrecs + 1) * sizeof(*rows));
+
+	if (!rows) {
+		e->err = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < s->nrecs; i++) {
+		uint32_t len = rec_u32(&s->recs[i], bf->len);
+		if (len == 0)
+			continue;
+		rows[n][0] = rec_u32(&s->recs[i], bf->off);
+		rows[n++][1] = len;
+		if (len > maxlen)
+			maxlen = len;
+	}
+	for (uint32_t at = 0; at < maxlen; at += 4) {
+		for (uint32_t i = 0; i < n; i++) {
+			if (rows[i][1] <= at)
+				continue;
+			uint32_t k = rows[i][1] - at < 4 ? rows[i][1] - at : 4;
+			enc_varint(e, get_le(s->bytes + rows[i][0] + at, k));
+		}
+	}
+	free(rows);
+}
+
+/* Fill the fixed header at the front of the output. */
+static void enc_header(struct enc *e, const struct snapshot *s)
+{
+	uint8_t *h = e->out;
+	uint64_t nprocs = 0, nbytes = 0;
+
+	for (size_t i = 0; i < s->nrecs; i++) {
+		nprocs += s->recs[i].proc_count;
+		nbytes += rec_blob_bytes(&s->recs[i]);
+	}
+	memcpy(h, HDR_MAGIC, 4);
+	h[4] = CODEC_COLUMNAR_V1;
+	h[5] = (uint8_t)fields_in(CODEC_COLUMNAR_V1);
+	put_le(h + 6, HDR_LEN, 2);
+	put_le(h + 8, s->nrecs, 4);
+	put_le(h + 12, nprocs, 4);
+	put_le(h + 16, s->strpool_len, 4);
+	put_le(h + 20, nbytes, 4);
+	put_le(h + 24, e->raw_len, 4);
+	put_le(h + 28, (uint64_t)s->time_ns, 8);
+	put_le(h + 36, s->netns_ino, 8);
+	put_le(h + 44, crc32(h, 44), 4);
+}
+
+/* Set up the compressor and output buffer for a snapshot of s's size. */
+static int enc_init(struct enc *e, const struct snapshot *s, int level)
+{
+	memset(e, 0, sizeof(*e));
+	e->cctx = ZSTD_createCCtx();
+	e->stage = malloc(STAGE_LEN);
+	e->out_cap = HDR_LEN + 4096 + s->nrecs * 48;
+	e->out = malloc(e->out_cap);
+	if (!e->cctx || !e->stage || !e->out)
+		return -ENOMEM;
+	e->out_len = HDR_LEN;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx,
+			ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx,
+			ZSTD_c_checksumFlag, 1)))
+		return -EIO;
+	return 0;
+}
+
+/* Encode s; see codec.h. */
+int codec_encode(const struct snapshot *s, int zstd_level, uint8_t **out,
+		 size_t *outlen)
+{
+	struct enc e;
+	int r = enc_validate(s);
+
+	if (r < 0)
+		return r;
+	r = enc_init(&e, s, zstd_level);
+	if (r == 0) {
+		enc_records(&e, s);
+		enc_procs(&e, s);
+		enc_put(&e, s->strpool, s->strpool_len);
+		for (size_t b = 0; b < NBLOBS; b++)
+			enc_blob(&e, s, &blobs[b]);
+		enc_flush(&e, ZSTD_e_end);
+		r = e.err;
+	}
+	if (r == 0 && e.raw_len > MAX_RAW_LEN)
+		r = -EINVAL;
+	ZSTD_freeCCtx(e.cctx);
+	free(e.stage);
+	if (r < 0) {
+		free(e.out);
+		return r;
+	}
+	enc_header(&e, s);
+	*out = e.out;
+	*outlen = e.out_len;
+	return 0;
+}
+
+/* ---- decoder ----------------------------------------------------------- */
+
+struct hdr {
+	uint32_t nrecs, nprocs, strpool_len, nbytes, raw_len;
+	int64_t time_ns;
+	uint64_t netns_ino;
+};
+
+struct rd {
+	const uint8_t *p, *end;
+};
+
+/* Read one unsigned LEB128 varint of at most 64 bits. */
+static int rd_varint(struct rd *r, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		if (r->p == r->end)
+			return -EBADMSG;
+		uint8_t b = *r->p++;
+		if (shift == 63 && b > 1)
+			return -EBADMSG;
+		x |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -EBADMSG;
+}
+
+/* Read a varint that must fit in `size` bytes. */
+static int rd_uint(struct rd *r, unsigned size, uint64_t *v)
+{
+	int e = rd_varint(r, v);
+
+	if (e == 0 && size < 8 && (*v >> (8 * size)) != 0)
+		return -EBADMSG;
+	return e;
+}
+
+/* Parse and check the fixed header of a version-1 blob. */
+static int dec_header(const uint8_t *b, size_t len, struct hdr *h)
+{
+	if (len < HDR_LEN || memcmp(b, HDR_MAGIC, 4) != 0 ||
+	    get_le(b + 44, 4) != crc32(b, 44) ||
+	    b[4] != CODEC_COLUMNAR_V1 ||
+	    b[5] != fields_in(CODEC_COLUMNAR_V1) ||
+	    get_le(b + 6, 2) != HDR_LEN)
+		return -EBADMSG;
+	h->nrecs = (uint32_t)get_le(b + 8, 4);
+	h->nprocs = (uint32_t)get_le(b + 12, 4);
+	h->strpool_len = (uint32_t)get_le(b + 16, 4);
+	h->nbytes = (uint32_t)get_le(b + 20, 4);
+	h->raw_len = (uint32_t)get_le(b + 24, 4);
+	h->time_ns = (int64_t)get_le(b + 28, 8);
+	h->netns_ino = get_le(b + 36, 8);
+	if (h->raw_len > MAX_RAW_LEN ||
+	    (uint64_t)h->nrecs * fields_in(CODEC_COLUMNAR_V1) > h->raw_len ||
+	    (uint64_t)h->nprocs * 3 > h->raw_len ||
+	    h->strpool_len == 0 || h->strpool_len > h->raw_len ||
+	    (uint64_t)h->nbytes > 4ull * h->raw_len)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Decompress exactly one zstd frame of exactly raw_len bytes into *out.
+ * The buffer grows with the data actually produced, so a lying header
+ * cannot make us allocate more than the frame really holds (plus 2x). */
+static int dec_inflate(const uint8_t *src, size_t len, uint32_t raw_len,
+		       uint8_t **out)
+{
+	size_t fsz = ZSTD_findFrameCompressedSize(src, len);
+	unsigned long long csz = ZSTD_getFrameContentSize(src, len);
+
+	if (ZSTD_isError(fsz) || fsz != len || csz == ZSTD_CONTENTSIZE_ERROR ||
+	    (csz != ZSTD_CONTENTSIZE_UNKNOWN && csz != raw_len))
+		return -EBADMSG;
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+	size_t cap = raw_len < 65536 ? raw_len : 65536;
+	uint8_t *buf = malloc(cap ? cap : 1);
+	int r = (d && buf) ? 0 : -ENOMEM;
+	ZSTD_inBuffer in = { src, len, 0 };
+	ZSTD_outBuffer ob = { buf, cap, 0 };
+	size_t left = 1;
+
+	while (r == 0 && left != 0) {
+		if (ob.pos == ob.size && ob.size < raw_len) {
+			size_t ncap = ob.size * 2 < raw_len ? ob.size * 2 : raw_len;
+			uint8_t *p = realloc(buf, ncap);
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = p;
+			ob.dst = buf;
+			ob.size = ncap;
+		}
+		size_t before_in = in.pos, before_out = ob.pos;
+		left = ZSTD_decompressStream(d, &ob, &in);
+		if (ZSTD_isError(left) || (left != 0 && in.pos == before_in &&
+					  ob.pos == before_out))
+			r = -EBADMSG;
+	}
+	ZSTD_freeDCtx(d);
+	if (r == 0 && (ob.pos != raw_len || in.pos != len))
+		r = -EBADMSG;
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* Read the record columns into s->recs (already nrecs zeroed records). */
+static int dec_records(struct rd *rd, int version, struct snapshot *s)
+{
+	for (size_t f = 0; f < NFIELDS; f++) {
+		const struct field *fd = &fields[f];
+		if (fd->since > version)
+			continue;
+		for (unsigned j = 0; j < fd->count; j++) {
+			size_t off = fd->offset + (size_t)j * fd->size;
+			uint64_t v, prev = 0;
+			for (size_t i = 0; i < s->nrecs; i++) {
+				uint8_t *rp = (uint8_t *)&s->recs[i];
+				if (fd->enc == ENC_RAW8) {
+					if (rd->p == rd->end)
+						return -EBADMSG;
+					v = *rd->p++;
+				} else if (rd_varint(rd, &v) < 0) {
+					return -EBADMSG;
+				}
+				if (fd->enc == ENC_DELTA)
+					v = prev + (uint64_t)unzigzag(v);
+				if (fd->size < 8 && (v >> (8 * fd->size)) != 0)
+					return -EBADMSG;
+				prev = v;
+				store_elem(rp + off, fd->size, v);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Check per-record invariants and that the counts add up to the header. */
+static int dec_check_records(const struct snapshot *s, const struct hdr *h)
+{
+	uint64_t nprocs = 0, nbytes = 0;
+
+	for (size_t i = 0; i < s->nrecs; i++) {
+		const struct sock_record *r = &s->recs[i];
+		if (r->netid >= NETID_COUNT || r->skmem_count > SR_SKMEM_MAX ||
+		    r->name >= h->strpool_len || r->cong >= h->strpool_len)
+			return -EBADMSG;
+		for (size_t b = 0; b < NBLOBS; b++)
+			if (rec_u32(r, blobs[b].len) > MAX_BLOB_LEN)
+				return -EBADMSG;
+		nprocs += r->proc_count;
+		nbytes += rec_blob_bytes(r);
+	}
+	if (nprocs != h->nprocs || nbytes != h->nbytes)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Intern every string of the decoded pool into s; map[old] = new offset for
+ * string starts, UINT32_MAX elsewhere.  The pool must start and end with
+ * NUL (checked by the caller). */
+static int dec_strpool(const char *pool, uint32_t len, struct snapshot *s,
+		       uint32_t *map)
+{
+	for (uint32_t i = 0; i < len; i++)
+		map[i] = UINT32_MAX;
+	for (uint32_t at = 0; at < len;) {
+		size_t n = strlen(pool + at);
+		int64_t o = snapshot_intern(s, pool + at, n);
+		if (o < 0)
+			return (int)o;
+		map[at] = (uint32_t)o;
+		at += (uint32_t)n + 1;
+	}
+	return 0;
+}
+
+/* Translate a decoded string offset through map; -EBADMSG if it is not the
+ * start of a string. */
+static int dec_remap(const uint32_t *map, uint32_t len, uint32_t *off)
+{
+	if (*off >= len || map[*off] == UINT32_MAX)
+		return -EBADMSG;
+	*off = map[*off];
+	return 0;
+}
+
+/* Read the process columns and the string pool, then rebuild s's string
+ * pool and process list in record order. */
+static int dec_procs_strings(struct rd *rd, const struct hdr *h,
+			     struct snapshot *s)
+{
+	uint32_t *pp = malloc(((size_t)h->nprocs * 3 + 1) * sizeof(*pp));
+	uint32_t *map = malloc((size_t)h->strpool_len * sizeof(*map));
+	int r = (pp && map) ? 0 : -ENOMEM;
+	uint64_t v;
+
+	for (size_t i = 0; r == 0 && i < (size_t)h->nprocs * 3; i++) {
+		r = rd_uint(rd, 4, &v);
+		pp[i] = (uint32_t)v;
+	}
+	const char *pool = (const char *)rd->p;
+	if (r == 0 && ((size_t)(rd->end - rd->p) < h->strpool_len ||
+		       pool[0] != '\0' || pool[h->strpool_len - 1] != '\0'))
+		r = -EBADMSG;
+	if (r == 0) {
+		rd->p += h->strpool_len;
+		r = dec_strpool(pool, h->strpool_len, s, map);
+	}
+	for (size_t i = 0; r == 0 && i < s->nrecs; i++) {
+		r = dec_remap(map, h->strpool_len, &s->recs[i].name);
+		if (r == 0)
+			r = dec_remap(map, h->strpool_len, &s->recs[i].cong);
+	}
+	for (size_t i = 0; r == 0 && i < h->nprocs; i++) {
+		uint32_t comm = pp[2 * (size_t)h->nprocs + i];
+		if (comm >= h->strpool_len || map[comm] == UINT32_MAX)
+			r = -EBADMSG;
+		else
+			r = snapshot_add_process(s, pp[i], pp[h->nprocs + i],
+						 pool + comm);
+	}
+	uint32_t first = 0;
+	for (size_t i = 0; r == 0 && i < s->nrecs; i++) {
+		s->recs[i].proc_first = first;
+		first += s->recs[i].proc_count;
+	}
+	free(pp);
+	free(map);
+	return r;
+}
+
+/* Lay the blobs out in buf: record by record, each record's blobs in table
+ * order.  Sets every *_off to its position in buf (0 when empty). */
+static void dec_blob_layout(struct snapshot *s)
+{
+	uint32_t at = 0;
+
+	for (size_t i = 0; i < s->nrecs; i++) {
+		for (size_t b = 0; b < NBLOBS; b++) {
+			uint32_t len = rec_u32(&s->recs[i], blobs[b].len);
+			rec_set_u32(&s->recs[i], blobs[b].off, len ? at : 0);
+			at += len;
+		}
+	}
+}
+
+/* Read one blob kind's word columns into buf at the laid-out offsets. */
+static int dec_blob(struct rd *rd, const struct blob_field *bf,
+		    struct snapshot *s, uint8_t *buf)
+{
+	uint32_t maxlen = 0;
+
+	for (size_t i = 0; i < s->nrecs; i++)
+		if (rec_u32(&s->recs[i], bf->len) > maxlen)
+			maxlen = rec_u32(&s->recs[i], bf->len);
+	for (uint32_t w = 0; w < maxlen; w += 4) {
+		for (size_t i = 0; i < s->nrecs; i++) {
+			uint32_t len = rec_u32(&s->recs[i], bf->len);
+			if (len <= w)
+				continue;
+			unsigned n = len - w < 4 ? len - w : 4;
+			uint64_t v;
+			if (rd_uint(rd, n, &v) < 0)
+				return -EBADMSG;
+			put_le(buf + rec_u32(&s->recs[i], bf->off) + w, v, n);
+		}
+	}
+	return 0;
+}
+
+/* Read every blob kind and add the bytes to s's byte pool, rebasing the
+ * records' offsets onto it. */
+static int dec_blobs(struct rd *rd, const struct hdr *h, struct snapshot *s)
+{
+	uint8_t *buf = malloc(h->nbytes ? h->nbytes : 1);
+	int r = buf ? 0 : -ENOMEM;
+	int64_t base = 0;
+
+	dec_blob_layout(s);
+	for (size_t b = 0; r == 0 && b < NBLOBS; b++)
+		r = dec_blob(rd, &blobs[b], s, buf);
+	if (r == 0 && h->nbytes > 0) {
+		base = snapshot_add_bytes(s, buf, h->nbytes);
+		if (base < 0)
+			r = (int)base;
+	}
+	for (size_t i = 0; r == 0 && base > 0 && i < s->nrecs; i++) {
+		for (size_t b = 0; b < NBLOBS; b++) {
+			struct sock_record *rec = &s->recs[i];
+			if (rec_u32(rec, blobs[b].len))
+				rec_set_u32(rec, blobs[b].off, (uint32_t)(base +
+					rec_u32(rec, blobs[b].off)));
+		}
+	}
+	free(buf);
+	return r;
+}
+
+/* Parse a decompressed version-1 payload into s (already reset). */
+static int dec_payload(const uint8_t *raw, const struct hdr *h,
+		       struct snapshot *s)
+{
+	struct rd rd = { raw, raw + h->raw_len };
+	int r = 0;
+
+	for (uint32_t i = 0; r == 0 && i < h->nrecs; i++)
+		if (!snapshot_add_record(s))
+			r = -ENOMEM;
+	if (r == 0)
+		r = dec_records(&rd, CODEC_COLUMNAR_V1, s);
+	if (r == 0)
+		r = dec_check_records(s, h);
+	if (r == 0)
+		r = dec_procs_strings(&rd, h, s);
+	if (r == 0)
+		r = dec_blobs(&rd, h, s);
+	if (r == 0 && rd.p != rd.end)
+		r = -EBADMSG;
+	return r;
+}
+
+/* Decode a blob; see codec.h. */
+int codec_decode(int version, const uint8_t *blob, size_t len,
+		 struct snapshot *s)
+{
+	struct hdr h;
+	uint8_t *raw = NULL;
+	int r;
+
+	if (version != CODEC_COLUMNAR_V1)
+		return -EPROTONOSUPPORT;
+	snapshot_reset(s);
+	r = dec_header(blob, len, &h);
+	if (r == 0)
+		r = dec_inflate(blob + HDR_LEN, len - HDR_LEN, h.raw_len, &raw);
+	if (r == 0)
+		r = dec_payload(raw, &h, s);
+	free(raw);
+	if (r < 0) {
+		snapshot_reset(s);
+		return r;
+	}
+	s->time_ns = h.time_ns;
+	s->netns_ino = h.netns_ino;
+	return 0;
+}

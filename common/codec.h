@@ -1,0 +1,37 @@
+/*
+ * codec.h — the frame codec: a snapshot <-> one self-contained compressed blob.
+ *
+ * Codec version 1 (CODEC_COLUMNAR_V1) writes a small fixed header, then one
+ * zstd stream holding every record field as a column of LEB128 varints (signed
+ * values zigzagged), followed by the process columns, the string pool and the
+ * raw tcp_info words.  The exact layout is in doc/FORMAT.md.  The version is
+ * also stored in the frame row so later codecs (keyframes + deltas) can coexist
+ * with frames already written.
+ */
+#ifndef SOCKHIST_CODEC_H
+#define SOCKHIST_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockrec.h"
+
+#define CODEC_COLUMNAR_V1 1
+#define CODEC_CURRENT CODEC_COLUMNAR_V1
+/* zstd level the store writes with (chosen by measurement, doc/FORMAT.md). */
+#define CODEC_DEFAULT_LEVEL 3
+
+/* Encode s into a freshly malloc'd blob (*out, *outlen).  Records must already
+ * be sorted/deduped.  Returns 0, -ENOMEM, -EIO on a compressor error, or
+ * -EINVAL if s is inconsistent (an offset or range outside its pools, a netid
+ * or skmem_count out of range, tcpi_len > 65535). */
+int codec_encode(const struct snapshot *s, int zstd_level, uint8_t **out,
+		 size_t *outlen);
+
+/* Decode a blob written by codec `version` into s (which must be initialised;
+ * it is reset first).  Never trusts the blob: any inconsistency returns
+ * -EBADMSG, an unknown version -EPROTONOSUPPORT, allocation failure -ENOMEM. */
+int codec_decode(int version, const uint8_t *blob, size_t len,
+		 struct snapshot *s);
+
+#endif

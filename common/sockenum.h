@@ -1,0 +1,48 @@
+/*
+ * sockenum.h — names `ss` uses for socket kinds, states and timers.
+ *
+ * One table per enumeration so the recorder, the analyzer, the filter and the
+ * JSON/CSV writers all spell things the same way.
+ */
+#ifndef SOCKHIST_SOCKENUM_H
+#define SOCKHIST_SOCKENUM_H
+
+#include <stdint.h>
+
+#include "sockrec.h"
+
+/* Kernel socket states (include/net/tcp_states.h); UNIX sockets reuse them. */
+enum sk_state {
+	SS_UNKNOWN_ = 0,
+	SS_ESTABLISHED = 1,
+	SS_SYN_SENT,
+	SS_SYN_RECV,
+	SS_FIN_WAIT1,
+	SS_FIN_WAIT2,
+	SS_TIME_WAIT,
+	SS_CLOSE,
+	SS_CLOSE_WAIT,
+	SS_LAST_ACK,
+	SS_LISTEN,
+	SS_CLOSING,
+	SS_NEW_SYN_RECV,
+	SS_MAX_STATE
+};
+
+/* "tcp", "udp", "raw", "u_str", "u_dgr", "u_seq"; "?" when out of range. */
+const char *netid_name(unsigned netid);
+/* Netid from its name; -1 if unknown. */
+int netid_from_name(const char *name);
+
+/* State as `ss` prints it in the State column: "ESTAB", "LISTEN", "UNCONN"... */
+const char *state_name(unsigned state);
+/* State as a snake_case key for JSON/CSV: "established", "listen"... */
+const char *state_key(unsigned state);
+/* State from any name `ss` accepts in `state X` ("established", "syn-sent",
+ * "time-wait", "close-wait", "listening", "unconnected"...); -1 if unknown. */
+int state_from_name(const char *name);
+
+/* Timer name as ss -o prints it: "on", "keepalive", "timewait", "persist"... */
+const char *timer_name(unsigned timer);
+
+#endif

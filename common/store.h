@@ -1,0 +1,78 @@
+/*
+ * store.h — the sockhist database: an SQLite file of snapshots ("frames").
+ *
+ * The file is identified by PRAGMA application_id and carries its format
+ * version in PRAGMA user_version.  The writer appends one frame per snapshot in
+ * one IMMEDIATE transaction; readers open read-only and never hold a read
+ * transaction longer than one query, so the recorder is never blocked.
+ * Schema: sql/schema.sql, embedded at build time.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno-style
+ * code on failure, with a one-line human message in store_errmsg().
+ * Codes: -ENOENT no such file/frame, -ENOTSUP not a sockhist database,
+ * -EBADMSG damaged database or frame, -EPROTONOSUPPORT written by a newer
+ * sockhist, -ENOSPC disk (or size limit) full, -EBUSY locked, -EACCES,
+ * -EROFS, -ENOMEM, -EIO for anything else.
+ */
+#ifndef SOCKHIST_STORE_H
+#define SOCKHIST_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockrec.h"
+
+#define STORE_APPLICATION_ID 0x534b4831 /* "SKH1" */
+#define STORE_FORMAT_VERSION 1
+
+enum store_mode {
+	STORE_READ = 0,   /* existing file, read-only; missing file is an error */
+	STORE_WRITE = 1,  /* create if missing, refuse a foreign/newer file */
+};
+
+struct store;
+
+/* What a frame row holds without decoding its blob. */
+struct frame_info {
+	int64_t id;
+	int64_t time_ns;                 /* wall clock UTC */
+	uint32_t total;                  /* sockets in the frame */
+	uint32_t counts[NETID_COUNT];    /* per netid */
+	uint32_t codec;
+	uint64_t netns_ino;
+	size_t blob_bytes;
+};
+
+/* Open path.  On failure returns a negative code and writes a one-line reason
+ * (without the path) into err. */
+int store_open(const char *path, enum store_mode mode, struct store **out,
+	       char *err, size_t errlen);
+void store_close(struct store *st);
+/* The message for the last failure on st. */
+const char *store_errmsg(const struct store *st);
+
+/* Cap the file at `bytes` (whole pages; PRAGMA max_page_count) for this
+ * connection: an append that would grow past it fails with -ENOSPC. */
+int store_set_size_limit(struct store *st, uint64_t bytes);
+
+/* Append snapshot s (sorted/deduped) as a new frame in one transaction.
+ * Returns the new frame id (>0) or a negative code; -ENOSPC when the disk is
+ * full (the database stays consistent: the transaction is rolled back). */
+int64_t store_append(struct store *st, const struct snapshot *s);
+
+/* Call fn for every frame in id order; stops early if fn returns non-zero and
+ * returns that value.  Returns 0 or a negative code. */
+int store_each_frame(struct store *st,
+		     int (*fn)(const struct frame_info *fi, void *arg),
+		     void *arg);
+
+/* Latest frame with time_ns <= t.  Returns 0, -ENOENT if none. */
+int store_frame_at(struct store *st, int64_t t, struct frame_info *out);
+/* Frame by id.  Returns 0, -ENOENT if none. */
+int store_frame_by_id(struct store *st, int64_t id, struct frame_info *out);
+
+/* Decode frame id into s (initialised by the caller). Returns 0, -ENOENT, or
+ * -EBADMSG for a damaged frame. */
+int store_load(struct store *st, int64_t id, struct snapshot *s);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * capture.c — run every dump in ss order (unix, raw, udp, tcp; IPv4 before
+ * IPv6; raw from /proc/net/raw{,6} when the kernel lacks raw_diag), then put the records in cookie order, drop the duplicates a
+ * non-atomic dump can produce, and attach owner processes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "capture.h"
+#include "dump_inet.h"
+#include "dump_unix.h"
+#include "procnet.h"
+
+struct dump_kind {
+	const char *name;
+	int family;             /* AF_UNIX for the unix dump */
+	int protocol;
+};
+
+static const struct dump_kind dumps[CAPTURE_NDUMPS] = {
+	{ "unix", AF_UNIX, 0 },
+	{ "raw", AF_INET, IPPROTO_RAW },
+	{ "raw6", AF_INET6, IPPROTO_RAW },
+	{ "udp", AF_INET, IPPROTO_UDP },
+	{ "udp6", AF_INET6, IPPROTO_UDP },
+	{ "tcp", AF_INET, IPPROTO_TCP },
+	{ "tcp6", AF_INET6, IPPROTO_TCP },
+};
+
+/* The inode of the network namespace we run in, 0 if unknown. */
+static uint64_t current_netns(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/* The time on clock id in ns. */
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+int capture_open(struct capture *c)
+{
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	err = nl_open(&c->nl);
+	if (err < 0)
+		return err;
+	err = procmap_new(NULL, &c->pm);
+	if (err < 0) {
+		nl_close(&c->nl);
+		return err;
+	}
+	c->netns_ino = current_netns();
+	return 0;
+}
+
+void capture_close(struct capture *c)
+{
+	nl_close(&c->nl);
+	procmap_free(c->pm);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Run dump i into s; on failure drop its partial records, and after an
+ * error that may have left a dump half read (the kernel refuses new dumps
+ * until the old one ends) close the netlink socket: the next dump opens a
+ * fresh one. */
+static int run_dump(struct capture *c, size_t i, struct snapshot *s)
+{
+	size_t before = s->nrecs;
+	int err;
+
+	if (!c->nl.nl) {
+		err = nl_open(&c->nl);
+		if (err < 0)
+			return err;
+	}
+	if (dumps[i].family == AF_UNIX)
+		err = dump_unix(&c->nl, s);
+	else
+		err = dump_inet(&c->nl, dumps[i].family, dumps[i].protocol, s);
+	if (err < 0)
+		s->nrecs = before;
+	if (err == -ENOENT && dumps[i].protocol == IPPROTO_RAW)
+		return procnet_dump_raw(dumps[i].family, s);
+	if (err < 0 && err != -ENOENT && err != -ENOMEM)
+		nl_close(&c->nl);
+	return err;
+}
+
+/* Report a dump's failure when it differs from the last one reported. */
+static void report(struct capture *c, size_t i, int err)
+{
+	if (err < 0 && err != c->last_err[i])
+		fprintf(stderr, "sockhistd: %s dump: %s\n", dumps[i].name,
+			strerror(-err));
+	c->last_err[i] = err;
+}
+
+int capture_snapshot(struct capture *c, struct snapshot *s)
+{
+	size_t i, ok = 0;
+	int err;
+
+	snapshot_reset(s);
+	s->time_ns = clock_ns(CLOCK_REALTIME);
+	s->netns_ino = c->netns_ino;
+	for (i = 0; i < CAPTURE_NDUMPS; i++) {
+		err = run_dump(c, i, s);
+		if (err == -ENOMEM)
+			return err;
+		report(c, i, err);
+		if (err == 0)
+			ok++;
+	}
+	if (ok == 0)
+		return -EIO;
+	snapshot_sort_dedupe(s);
+	return procmap_attach(c->pm, s, clock_ns(CLOCK_MONOTONIC));
+}

@@ -1,0 +1,38 @@
+/*
+ * capture.h — one complete snapshot of the current network namespace: every
+ * sock_diag dump, deduplicated and sorted by cookie, with owner processes,
+ * wall-clock time and namespace inode.
+ *
+ * The capture keeps its netlink socket and process index across snapshots.
+ * A dump that fails (a diag module missing, IPv6 disabled...) is left out of
+ * the snapshot and reported on stderr once, not on every snapshot.
+ */
+#ifndef SOCKHIST_CAPTURE_H
+#define SOCKHIST_CAPTURE_H
+
+#include <stdint.h>
+
+#include "netlink.h"
+#include "procmap.h"
+#include "sockrec.h"
+
+#define CAPTURE_NDUMPS 7
+
+struct capture {
+	struct nl_conn nl;
+	struct procmap *pm;
+	uint64_t netns_ino;
+	int last_err[CAPTURE_NDUMPS];   /* last reported failure per dump */
+};
+
+/* Open the netlink socket in the current network namespace and the process
+ * index.  Returns 0 or a negative errno. */
+int capture_open(struct capture *c);
+void capture_close(struct capture *c);
+
+/* Reset s and fill it with a snapshot taken now.  Returns 0 (also when some
+ * dumps failed: they were reported) or a negative errno when no dump worked
+ * or memory ran out. */
+int capture_snapshot(struct capture *c, struct snapshot *s);
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * main.c — sockhistd, the recorder: take a snapshot of every socket every
+ * interval and append it to the database.
+ *
+ *   sockhistd [--db PATH] [--interval DUR] [--once] [--help] [--version]
+ *
+ * Ticks are absolute CLOCK_MONOTONIC deadlines, so the period does not
+ * drift; a snapshot that overruns skips the ticks it missed.  SIGINT and
+ * SIGTERM are blocked except while waiting for the next tick, so a snapshot
+ * and its transaction always finish before the process exits.  Problems are
+ * logged once when they start, not on every snapshot.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture.h"
+#include "store.h"
+#include "timeexpr.h"
+
+#define NS_PER_SEC 1000000000ll
+
+struct options {
+	const char *db;
+	int64_t interval_ns;
+	int once;
+};
+
+/* The recorder's running state. */
+struct recorder {
+	struct options opt;
+	struct capture cap;
+	struct snapshot snap;
+	struct store *st;
+	int last_capture_err;   /* last logged failures, to log each once */
+	int last_store_err;
+	int overrunning;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+/* SIGINT/SIGTERM: ask the loop to stop after the current snapshot. */
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Print the usage text to f. */
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sockhistd [--db PATH] [--interval DUR] [--once]\n"
+		"\n"
+		"Record every socket of this network namespace (what ss -tuwxaeimp\n"
+		"shows) every DUR into an SQLite file.\n"
+		"\n"
+		"  --db PATH        database file (default: $SOCKHIST_DB, else\n"
+		"                   ./sockhist.db)\n"
+		"  --interval DUR   time between snapshots: 500ms, 10s, 1m... (default 5s)\n"
+		"  --once           take one snapshot and exit\n"
+		"  --help           show this help\n"
+		"  --version        show the version\n");
+}
+
+/* Parse argv into o.  Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->db = getenv("SOCKHIST_DB");
+	if (!o->db || !*o->db)
+		o->db = "./sockhist.db";
+	o->interval_ns = 5 * NS_PER_SEC;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->db = optarg;
+			break;
+		case 'i':
+			if (duration_parse(optarg, &o->interval_ns) < 0) {
+				fprintf(stderr, "sockhistd: --interval %s: not a duration (try 500ms, 10s, 1m)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'o':
+			o->once = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("sockhistd %s\n", SOCKHIST_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sockhistd: unexpected argument: %s\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/* Block SIGINT/SIGTERM (they are let in only while waiting) and install
+ * the handler that asks the loop to stop.  Saves the old mask in waitmask. */
+static void setup_signals(sigset_t *waitmask)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+}
+
+/* CLOCK_MONOTONIC in ns. */
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+/* Sleep until the monotonic deadline or a stop signal. */
+static void wait_until(int64_t deadline, const sigset_t *waitmask)
+{
+	struct timespec ts;
+	int64_t left;
+
+	while (!stop_requested && (left = deadline - mono_ns()) > 0) {
+		ts.tv_sec = left / NS_PER_SEC;
+		ts.tv_nsec = left % NS_PER_SEC;
+		ppoll(NULL, 0, &ts, waitmask);
+	}
+}
+
+/* Take one snapshot and append it; failures are logged when they start
+ * and the recorder carries on. */
+static void tick(struct recorder *r)
+{
+	int64_t id;
+	int err;
+
+	err = capture_snapshot(&r->cap, &r->snap);
+	if (err < 0) {
+		if (err != r->last_capture_err)
+			fprintf(stderr, "sockhistd: snapshot: %s\n", strerror(-err));
+		r->last_capture_err = err;
+		return;
+	}
+	r->last_capture_err = 0;
+	id = store_append(r->st, &r->snap);
+	if (id < 0) {
+		if ((int)id != r->last_store_err)
+			fprintf(stderr, "sockhistd: %s: %s (will retry)\n",
+				r->opt.db, store_errmsg(r->st));
+		r->last_store_err = (int)id;
+		return;
+	}
+	if (r->last_store_err)
+		fprintf(stderr, "sockhistd: %s: writing again\n", r->opt.db);
+	r->last_store_err = 0;
+}
+
+/* The deadline after `deadline` that is still ahead of now, logging once
+ * when a snapshot took longer than the interval. */
+static int64_t next_deadline(struct recorder *r, int64_t deadline)
+{
+	int64_t now = mono_ns(), next = deadline + r->opt.interval_ns;
+
+	if (now < next) {
+		r->overrunning = 0;
+		return next;
+	}
+	if (!r->overrunning)
+		fprintf(stderr, "sockhistd: snapshot took %lld ms, longer than the %lld ms interval: skipping ticks\n",
+			(long long)((now - deadline) / 1000000),
+			(long long)(r->opt.interval_ns / 1000000));
+	r->overrunning = 1;
+	return next + (now - next) / r->opt.interval_ns * r->opt.interval_ns +
+	       r->opt.interval_ns;
+}
+
+/* Snapshot loop until a stop signal (or one snapshot with --once). */
+static void run(struct recorder *r, const sigset_t *waitmask)
+{
+	int64_t deadline = mono_ns();
+
+	for (;;) {
+		tick(r);
+		if (r->opt.once || stop_requested)
+			return;
+		deadline = next_deadline(r, deadline);
+		wait_until(deadline, waitmask);
+		if (stop_requested)
+			return;
+	}
+}
+
+/* Format a duration the way users type it ("5s", "500ms", "2m"). */
+static void format_duration(int64_t ns, char *buf, size_t len)
+{
+	static const struct { int64_t ns; const char *unit; } units[] = {
+		{ 3600 * NS_PER_SEC, "h" }, { 60 * NS_PER_SEC, "m" },
+		{ NS_PER_SEC, "s" }, { 1000000, "ms" }, { 1000, "us" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ns % units[i].ns == 0) {
+			snprintf(buf, len, "%lld%s", (long long)(ns / units[i].ns),
+				 units[i].unit);
+			return;
+		}
+	snprintf(buf, len, "%lldns", (long long)ns);
+}
+
+/* Say on stderr where we write and how to look at it. */
+static void announce(const struct options *o)
+{
+	char every[32];
+
+	if (o->once) {
+		fprintf(stderr, "sockhistd: recording one snapshot into %s; view with: sockhist --db %s show\n",
+			o->db, o->db);
+		return;
+	}
+	format_duration(o->interval_ns, every, sizeof(every));
+	fprintf(stderr, "sockhistd: recording every %s into %s; view with: sockhist --db %s show\n",
+		every, o->db, o->db);
+}
+
+/* Open the store and the capture.  Returns 0 or logs and returns -1. */
+static int open_all(struct recorder *r)
+{
+	char err[256] = "";
+	int ret;
+
+	ret = store_open(r->opt.db, STORE_WRITE, &r->st, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "sockhistd: %s: %s\n", r->opt.db,
+			*err ? err : strerror(-ret));
+		return -1;
+	}
+	ret = capture_open(&r->cap);
+	if (ret < 0) {
+		fprintf(stderr, "sockhistd: netlink sock_diag: %s\n", strerror(-ret));
+		return -1;
+	}
+	ret = snapshot_init(&r->snap);
+	if (ret < 0) {
+		fprintf(stderr, "sockhistd: snapshot: %s\n", strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* Close what open_all() opened. */
+static void close_all(struct recorder *r)
+{
+	snapshot_free(&r->snap);
+	capture_close(&r->cap);
+	if (r->st)
+		store_close(r->st);
+}
+
+int main(int argc, char **argv)
+{
+	struct recorder r;
+	sigset_t waitmask;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	ret = parse_args(argc, argv, &r.opt);
+	if (ret >= 0)
+		return ret;
+	setup_signals(&waitmask);
+	if (open_all(&r) < 0) {
+		close_all(&r);
+		return 1;
+	}
+	announce(&r.opt);
+	run(&r, &waitmask);
+	close_all(&r);
+	return 0;
+}

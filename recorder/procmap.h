@@ -1,0 +1,65 @@
+/*
+ * procmap.h — which processes own each socket, as `ss -p` shows them.
+ *
+ * A socket's owners are every (pid, fd) whose /proc/PID/fd/FD link reads
+ * "socket:[INODE]", with the process name from /proc/PID/comm.  ss re-reads
+ * every fd link on every run; the procmap keeps a (pid, fd) -> inode cache
+ * across snapshots instead:
+ *   - every snapshot lists /proc, and lists the fd directory (getdents, no
+ *     readlink) of the processes that are new (forks) or whose number of
+ *     open fds changed (dup, close, exec; the size of /proc/PID/fd, Linux
+ *     >= 6.2); all fd directories are listed only when the snapshot has a
+ *     socket with no known owner;
+ *   - an fd is readlink'ed only when it is new, when its cached socket is
+ *     shared by several owners (a close or exec in one of them must not leave
+ *     a ghost), when its cached socket just vanished from the snapshot (its
+ *     number is often reused at once), or when the snapshot has sockets
+ *     nobody is known to own: then every fd not known to hold a live socket;
+ *   - a socket still unowned after two such searches is remembered as
+ *     ownerless and not searched for again until the periodic full rescan
+ *     (every PROCMAP_RESCAN_NS), which drops the whole cache;
+ *   - comm is re-read every snapshot for the processes that own sockets, so
+ *     an exec shows its new name at once.
+ * Known limit: when a process's fd count does not change, an fd number that
+ * held a non-socket file and is reused (dup2, SCM_RIGHTS) for a socket that
+ * already has other known owners is seen only at the next listing of all fd
+ * directories or full rescan.  New sockets are always found at once.
+ */
+#ifndef SOCKHIST_PROCMAP_H
+#define SOCKHIST_PROCMAP_H
+
+#include <stdint.h>
+
+#include "sockrec.h"
+
+#define PROCMAP_RESCAN_NS (60ll * 1000000000ll)
+
+struct procmap;
+
+/* Work counters, for tests and benchmarks. */
+struct procmap_stats {
+	uint64_t snapshots;
+	uint64_t full_rescans;
+	uint64_t fd_dirs;       /* /proc/PID/fd directories listed */
+	uint64_t fds_listed;
+	uint64_t readlinks;
+	uint64_t comm_reads;
+};
+
+/* Create an empty procmap reading proc_root ("/proc" if NULL).
+ * Returns 0 or -ENOMEM. */
+int procmap_new(const char *proc_root, struct procmap **out);
+void procmap_free(struct procmap *pm);
+
+/* Attach owner processes to the records of s, which must be sorted and
+ * deduplicated (snapshot_sort_dedupe) and have no processes yet.  For each
+ * record with an inode, proc_first/proc_count cover its owners, ordered like
+ * ss prints them (descending pid, then descending fd).  now_ns is a
+ * CLOCK_MONOTONIC time that paces the full rescans.  Returns 0 or -ENOMEM;
+ * unreadable /proc entries are skipped, as ss does. */
+int procmap_attach(struct procmap *pm, struct snapshot *s, int64_t now_ns);
+
+/* Counters since procmap_new(). */
+void procmap_get_stats(const struct procmap *pm, struct procmap_stats *st);
+
+#endif

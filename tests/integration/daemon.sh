@@ -1,0 +1,71 @@
+#!/bin/sh
+# daemon.sh — sockhistd as a daemon: drift-free ticks at a sub-second
+# interval, clean exit on SIGTERM and SIGINT, quiet logs, the analyzer
+# reading while the recorder writes, and the default/env database paths.
+. "$TESTS_DIR/integration/lib.sh"
+
+netns_create
+mix_start
+DB="$WORK/d.db"
+
+# Record for 3 seconds at 200ms while the analyzer reads the same file.
+ip netns exec "$NS" "$SOCKHISTD" --db "$DB" --interval 200ms 2>"$WORK/d.err" &
+D=$!
+sleep 0.5
+reads=0
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	if "$SOCKHIST" --db "$DB" show -tan >/dev/null 2>>"$WORK/reader.err" &&
+	   "$SOCKHIST" --db "$DB" snapshots >/dev/null 2>>"$WORK/reader.err"; then
+		reads=$((reads + 1))
+	fi
+	sleep 0.2
+done
+[ "$reads" -eq 10 ] || fail "analyzer failed $((10 - reads)) of 10 reads during recording: $(head -3 "$WORK/reader.err")"
+sleep 0.5
+kill -TERM "$D"
+wait "$D" && st=0 || st=$?
+[ "$st" -eq 0 ] || fail "sockhistd exited $st on SIGTERM"
+
+# ~3.0 s at 200 ms: 15 or 16 ticks (the first is immediate).  A drifting
+# loop (sleep after work) loses ticks; allow one for scheduling.
+n=$("$SOCKHIST" --db "$DB" snapshots --format csv | tail -n +2 | wc -l)
+[ "$n" -ge 14 ] && [ "$n" -le 17 ] || fail "expected 14-17 snapshots in 3s at 200ms, got $n"
+
+# One log line at start (where it writes), none per snapshot.
+lines=$(wc -l <"$WORK/d.err")
+[ "$lines" -le 2 ] || { fail "sockhistd logged $lines lines for $n quiet snapshots"; cat "$WORK/d.err"; }
+grep -q "$DB" "$WORK/d.err" || fail "start-up line does not say where it writes"
+
+# Every snapshot holds the mix.
+"$SOCKHIST" --db "$DB" snapshots --format csv >"$WORK/snaps.csv"
+head -n 1 "$WORK/snaps.csv" | grep -q '^id,time,sockets,' || fail "snapshots CSV header: $(head -n 1 "$WORK/snaps.csv")"
+awk -F, 'NR > 1 && $3 < 25 { bad++ } END { exit bad > 0 }' "$WORK/snaps.csv" ||
+	fail "a snapshot holds fewer than 25 sockets"
+
+# SIGINT finishes too, with status 0.
+ip netns exec "$NS" "$SOCKHISTD" --db "$DB" --interval 1s 2>/dev/null &
+D=$!
+sleep 0.3
+kill -INT "$D"
+wait "$D" && st=0 || st=$?
+[ "$st" -eq 0 ] || fail "sockhistd exited $st on SIGINT"
+
+# --once writes exactly one snapshot into ./sockhist.db by default, and
+# $SOCKHIST_DB is honoured by both programs.
+mkdir "$WORK/cwd"
+(cd "$WORK/cwd" && in_ns "$SOCKHISTD" --once 2>/dev/null) || fail "--once into the default path failed"
+[ -s "$WORK/cwd/sockhist.db" ] || fail "no ./sockhist.db after --once"
+n=$(cd "$WORK/cwd" && "$SOCKHIST" snapshots --format csv | tail -n +2 | wc -l)
+[ "$n" -eq 1 ] || fail "--once wrote $n snapshots"
+SOCKHIST_DB="$WORK/env.db" in_ns "$SOCKHISTD" --once 2>/dev/null || fail "--once with SOCKHIST_DB failed"
+SOCKHIST_DB="$WORK/env.db" "$SOCKHIST" snapshots >/dev/null || fail "sockhist with SOCKHIST_DB failed"
+
+# Bad intervals are refused with one line and a non-zero exit.
+for bad in 0s -1s 10x abc ""; do
+	if "$SOCKHISTD" --once --interval "$bad" --db "$WORK/x.db" 2>"$WORK/e"; then
+		fail "--interval '$bad' accepted"
+	fi
+	[ "$(wc -l <"$WORK/e")" -eq 1 ] || fail "--interval '$bad': expected one error line, got: $(cat "$WORK/e")"
+done
+
+finish

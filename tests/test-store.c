@@ -1,0 +1,426 @@
+/*
+ * test-store.c — the database: create, append, reopen, list, frame_at
+ * boundaries, load; the file settings; reading while a writer appends;
+ * refusal of missing, foreign, truncated and newer files with the right code
+ * and message; a full disk (simulated with a size limit) leaving every
+ * committed frame readable; and frame_at on 10k frames using the index.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include <cmocka.h>
+
+#include "store.h"
+
+#define SEC 1000000000LL
+#define T0 (1795600800 * SEC)
+
+static char dir[64];
+static char path[128];
+
+/* Make a fresh temporary directory and database path for one test. */
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test-store-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/h.db", dir);
+	return 0;
+}
+
+/* Remove the test's directory and whatever is in it. */
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* A snapshot at time t with n sockets of mixed kinds and some payload. */
+static void make_snapshot(struct snapshot *s, int64_t t, unsigned n)
+{
+	assert_int_equal(snapshot_init(s), 0);
+	s->time_ns = t;
+	s->netns_ino = 4026531840u;
+	for (unsigned i = 0; i < n; i++) {
+		struct sock_record *r = snapshot_add_record(s);
+		uint8_t tcpi[104];
+		r->cookie = 1000 + i * 3;
+		r->inode = 50000 + i;
+		r->netid = (uint8_t)(i % NETID_COUNT);
+		r->sport = (uint16_t)(1000 + i);
+		memset(tcpi, (int)i, sizeof(tcpi));
+		r->tcpi_off = (uint32_t)snapshot_add_bytes(s, tcpi, sizeof(tcpi));
+		r->tcpi_len = sizeof(tcpi);
+		r->proc_first = (uint32_t)s->nprocs;
+		r->proc_count = 1;
+		assert_int_equal(snapshot_add_process(s, 100 + i, 3, "srv"), 0);
+	}
+}
+
+static struct store *open_ok(enum store_mode mode)
+{
+	struct store *st = NULL;
+	char err[256];
+
+	int r = store_open(path, mode, &st, err, sizeof(err));
+	if (r < 0)
+		fail_msg("store_open: %s (%d)", err, r);
+	return st;
+}
+
+/* Open must fail with code and a message starting with msg. */
+static void open_refused(enum store_mode mode, int code, const char *msg)
+{
+	struct store *st = NULL;
+	char err[256] = "";
+
+	assert_int_equal(store_open(path, mode, &st, err, sizeof(err)), code);
+	assert_null(st);
+	if (strncmp(err, msg, strlen(msg)) != 0)
+		fail_msg("message \"%s\", expected \"%s...\"", err, msg);
+	printf("# refused: %s\n", err);
+}
+
+/* Append n frames 5 s apart starting at T0 with i+1 sockets each. */
+static void append_frames(struct store *st, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct snapshot s;
+		make_snapshot(&s, T0 + i * 5 * SEC, i + 1);
+		assert_true(store_append(st, &s) > 0);
+		snapshot_free(&s);
+	}
+}
+
+static int count_cb(const struct frame_info *fi, void *arg)
+{
+	int64_t *last = arg;
+
+	assert_true(fi->id > last[0]);
+	assert_true(fi->total > 0);
+	assert_int_equal(fi->counts[NETID_TCP], (fi->total + 5) / 6);
+	assert_int_equal(fi->codec, 1);
+	assert_true(fi->blob_bytes > 48);
+	last[0] = fi->id;
+	last[1]++;
+	return 0;
+}
+
+/* Number of frames, checking ids ascend. */
+static int64_t count_frames(struct store *st)
+{
+	int64_t acc[2] = { 0, 0 };
+
+	assert_int_equal(store_each_frame(st, count_cb, acc), 0);
+	return acc[1];
+}
+
+static void test_create_reopen(void **state)
+{
+	struct frame_info fi;
+	struct snapshot s, orig;
+
+	(void)state;
+	struct store *st = open_ok(STORE_WRITE);
+	append_frames(st, 5);
+	store_close(st);
+	st = open_ok(STORE_WRITE);
+	append_frames(st, 300);
+	store_close(st);
+
+	st = open_ok(STORE_READ);
+	assert_int_equal(count_frames(st), 305);
+	assert_int_equal(store_frame_at(st, T0 - 1, &fi), -ENOENT);
+	assert_int_equal(store_frame_at(st, INT64_MIN, &fi), -ENOENT);
+	/* frames 1..5 and 6..305 share times: the later id wins */
+	assert_int_equal(store_frame_at(st, T0, &fi), 0);
+	assert_int_equal(fi.id, 6);
+	assert_int_equal(store_frame_at(st, T0 + 5 * SEC - 1, &fi), 0);
+	assert_int_equal(fi.id, 6);
+	assert_int_equal(store_frame_at(st, T0 + 20 * SEC, &fi), 0);
+	assert_int_equal(fi.id, 10);
+	assert_int_equal(store_frame_at(st, T0 + 25 * SEC, &fi), 0);
+	assert_int_equal(fi.id, 11);
+	assert_int_equal(store_frame_at(st, INT64_MAX, &fi), 0);
+	assert_int_equal(fi.id, 305);
+	assert_int_equal(fi.time_ns, T0 + 299 * 5 * SEC);
+	assert_int_equal(fi.total, 300);
+	assert_int_equal(fi.counts[NETID_TCP], 50);
+	assert_int_equal(fi.counts[NETID_U_SEQ], 50);
+	assert_int_equal(fi.netns_ino, 4026531840u);
+
+	assert_int_equal(store_frame_by_id(st, 7, &fi), 0);
+	assert_int_equal(fi.time_ns, T0 + 5 * SEC);
+	assert_int_equal(store_frame_by_id(st, 306, &fi), -ENOENT);
+
+	assert_int_equal(snapshot_init(&s), 0);
+	assert_int_equal(store_load(st, 305, &s), 0);
+	make_snapshot(&orig, T0 + 299 * 5 * SEC, 300);
+	assert_int_equal(s.nrecs, 300);
+	assert_int_equal(s.time_ns, orig.time_ns);
+	for (size_t i = 0; i < s.nrecs; i++) {
+		assert_int_equal(s.recs[i].cookie, orig.recs[i].cookie);
+		assert_int_equal(s.recs[i].sport, orig.recs[i].sport);
+		assert_memory_equal(s.bytes + s.recs[i].tcpi_off,
+				    orig.bytes + orig.recs[i].tcpi_off, 104);
+		assert_string_equal(snapshot_str(&s,
+			s.procs[s.recs[i].proc_first].comm), "srv");
+	}
+	assert_int_equal(store_load(st, 999, &s), -ENOENT);
+	assert_int_equal(store_append(st, &orig), -EBADF);
+	snapshot_free(&s);
+	snapshot_free(&orig);
+	store_close(st);
+}
+
+/* The pragmas and meta rows a new file gets. */
+static void test_file_settings(void **state)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	(void)state;
+	store_close(open_ok(STORE_WRITE));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+		"SELECT (SELECT application_id FROM pragma_application_id),"
+		"(SELECT user_version FROM pragma_user_version),"
+		"(SELECT page_size FROM pragma_page_size),"
+		"(SELECT auto_vacuum FROM pragma_auto_vacuum),"
+		"(SELECT journal_mode FROM pragma_journal_mode),"
+		"(SELECT count(*) FROM meta WHERE key IN ('created_ns',"
+		"'hostname','boot_id','writer_version')),"
+		"(SELECT count(*) FROM boot)", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), STORE_APPLICATION_ID);
+	assert_int_equal(sqlite3_column_int(q, 1), STORE_FORMAT_VERSION);
+	assert_int_equal(sqlite3_column_int(q, 2), 4096);
+	assert_int_equal(sqlite3_column_int(q, 3), 2);
+	assert_string_equal((const char *)sqlite3_column_text(q, 4), "wal");
+	assert_int_equal(sqlite3_column_int(q, 5), 4);
+	assert_int_equal(sqlite3_column_int(q, 6), 1);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/* A reader opened before more appends sees them on its next query. */
+static void test_read_while_writing(void **state)
+{
+	struct frame_info fi;
+
+	(void)state;
+	struct store *w = open_ok(STORE_WRITE);
+	append_frames(w, 2);
+	struct store *r = open_ok(STORE_READ);
+	assert_int_equal(store_frame_at(r, INT64_MAX, &fi), 0);
+	assert_int_equal(fi.id, 2);
+	struct snapshot s;
+	make_snapshot(&s, T0 + 100 * SEC, 3);
+	assert_int_equal(store_append(w, &s), 3);
+	assert_int_equal(store_frame_at(r, INT64_MAX, &fi), 0);
+	assert_int_equal(fi.id, 3);
+	assert_int_equal(store_load(r, 3, &s), 0);
+	assert_int_equal(s.nrecs, 3);
+	snapshot_free(&s);
+	store_close(r);
+	store_close(w);
+}
+
+static void test_missing(void **state)
+{
+	(void)state;
+	open_refused(STORE_READ, -ENOENT, "no such file");
+}
+
+/* Write n bytes of data to path (replacing it). */
+static void write_file(const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_not_a_database(void **state)
+{
+	uint8_t junk[8192];
+
+	(void)state;
+	srand(1);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)rand();
+	write_file(junk, sizeof(junk));
+	open_refused(STORE_READ, -ENOTSUP, "not a sockhist database");
+	open_refused(STORE_WRITE, -ENOTSUP, "not a sockhist database");
+	write_file("hello\n", 6);
+	open_refused(STORE_READ, -ENOTSUP, "not a sockhist database");
+	write_file("", 0);
+	open_refused(STORE_READ, -ENOTSUP, "not a sockhist database");
+}
+
+/* Run SQL on the file with a plain SQLite connection. */
+static void raw_sql(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Valid SQLite files of another application are refused and untouched. */
+static void test_foreign_sqlite(void **state)
+{
+	(void)state;
+	raw_sql("PRAGMA application_id = 42; CREATE TABLE t (x)");
+	open_refused(STORE_READ, -ENOTSUP, "not a sockhist database");
+	open_refused(STORE_WRITE, -ENOTSUP, "not a sockhist database");
+	raw_sql("PRAGMA application_id = 0");
+	open_refused(STORE_WRITE, -ENOTSUP, "not a sockhist database");
+	raw_sql("SELECT count(*) FROM t");
+}
+
+static void test_newer_version(void **state)
+{
+	(void)state;
+	store_close(open_ok(STORE_WRITE));
+	raw_sql("PRAGMA user_version = 7");
+	open_refused(STORE_READ, -EPROTONOSUPPORT,
+		     "written by a newer sockhist (format 7, this build reads "
+		     "up to 1)");
+	open_refused(STORE_WRITE, -EPROTONOSUPPORT, "written by a newer");
+}
+
+static void test_truncated(void **state)
+{
+
+	(void)state;
+	struct store *st = open_ok(STORE_WRITE);
+	append_frames(st, 200);
+	store_close(st);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fclose(f);
+	assert_true(size > 40000);
+	assert_int_equal(truncate(path, size / 2 + 1000), 0);
+	open_refused(STORE_READ, -EBADMSG, "database is damaged (");
+	open_refused(STORE_WRITE, -EBADMSG, "database is damaged (");
+	assert_int_equal(truncate(path, 50), 0);
+	open_refused(STORE_READ, -EBADMSG, "database is damaged (");
+}
+
+/* A full disk (a size limit) fails the append with -ENOSPC, rolls it back,
+ * and leaves every committed frame readable. */
+static void test_enospc(void **state)
+{
+	struct snapshot s;
+	int64_t id, ok = 0;
+
+	(void)state;
+	struct store *st = open_ok(STORE_WRITE);
+	assert_int_equal(store_set_size_limit(st, 256 * 1024), 0);
+	for (int i = 0; i < 1000; i++) {
+		make_snapshot(&s, T0 + i * SEC, 400);
+		id = store_append(st, &s);
+		snapshot_free(&s);
+		if (id < 0)
+			break;
+		assert_int_equal(id, ++ok);
+	}
+	assert_int_equal(id, -ENOSPC);
+	assert_non_null(strstr(store_errmsg(st), "disk full"));
+	assert_true(ok > 3);
+	assert_int_equal(count_frames(st), ok);
+	assert_int_equal(store_set_size_limit(st, 64 * 1024 * 1024), 0);
+	make_snapshot(&s, T0 + 2000 * SEC, 2);
+	assert_int_equal(store_append(st, &s), ok + 1);
+	snapshot_free(&s);
+	store_close(st);
+
+	st = open_ok(STORE_READ);
+	assert_int_equal(count_frames(st), ok + 1);
+	assert_int_equal(snapshot_init(&s), 0);
+	for (int64_t i = 1; i <= ok; i++) {
+		assert_int_equal(store_load(st, i, &s), 0);
+		assert_int_equal(s.nrecs, 400);
+	}
+	snapshot_free(&s);
+	store_close(st);
+}
+
+/* frame_at on 10k frames is an index lookup. */
+static void test_frame_at_fast(void **state)
+{
+	struct snapshot s;
+	struct frame_info fi;
+	struct timespec t0, t1;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	(void)state;
+	struct store *st = open_ok(STORE_WRITE);
+	make_snapshot(&s, 0, 1);
+	for (int i = 0; i < 10000; i++) {
+		s.time_ns = T0 + i * SEC;
+		assert_int_equal(store_append(st, &s), i + 1);
+	}
+	snapshot_free(&s);
+	store_close(st);
+	st = open_ok(STORE_READ);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 10000; i++) {
+		assert_int_equal(store_frame_at(st, T0 + i * SEC + SEC / 2, &fi), 0);
+		assert_int_equal(fi.id, i + 1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	printf("# 10000 frame_at lookups on 10000 frames: %.1f ms\n", ms);
+	store_close(st);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT id "
+		"FROM frame WHERE time_ns <= 5 ORDER BY time_ns DESC, id DESC "
+		"LIMIT 1", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_non_null(strstr((const char *)sqlite3_column_text(q, 3),
+			       "INDEX frame_time"));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_create_reopen),
+		T(test_file_settings),
+		T(test_read_while_writing),
+		T(test_missing),
+		T(test_not_a_database),
+		T(test_foreign_sqlite),
+		T(test_newer_version),
+		T(test_truncated),
+		T(test_enospc),
+		T(test_frame_at_fast),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
