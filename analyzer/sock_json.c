@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ccinfo.h"
 #include "output.h"
 #include "sock_json.h"
 #include "sockenum.h"
@@ -190,6 +191,29 @@ static void walk_tcp(struct sink *k, const struct snapshot *s,
 	}
 }
 
+/* The congestion control's own counters (vegas, dctcp or bbr). */
+static void walk_ccinfo(struct sink *k, const struct snapshot *s,
+			const struct sock_record *r)
+{
+	struct cc_info cc;
+
+	ccinfo_decode(s, r, &cc);
+	bool vg = cc.kind == CC_VEGAS, dc = cc.kind == CC_DCTCP, bb = cc.kind == CC_BBR;
+	put_num(k, "vegas_enabled", vg, cc.u.vegas.enabled);
+	put_num(k, "vegas_rttcnt", vg, cc.u.vegas.rttcnt);
+	put_num(k, "vegas_rtt_us", vg, cc.u.vegas.rtt_us);
+	put_num(k, "vegas_minrtt_us", vg, cc.u.vegas.minrtt_us);
+	put_num(k, "dctcp_enabled", dc, cc.u.dctcp.enabled);
+	put_num(k, "dctcp_ce_state", dc, cc.u.dctcp.ce_state);
+	put_num(k, "dctcp_alpha", dc, cc.u.dctcp.alpha);
+	put_num(k, "dctcp_ab_ecn", dc, cc.u.dctcp.ab_ecn);
+	put_num(k, "dctcp_ab_tot", dc, cc.u.dctcp.ab_tot);
+	put_num(k, "bbr_bw_bytes_per_sec", bb, cc.u.bbr.bw);
+	put_num(k, "bbr_min_rtt_us", bb, cc.u.bbr.min_rtt_us);
+	put_num(k, "bbr_pacing_gain_x256", bb, cc.u.bbr.pacing_gain);
+	put_num(k, "bbr_cwnd_gain_x256", bb, cc.u.bbr.cwnd_gain);
+}
+
 /* Visit every column of r. */
 static void walk(struct sink *k, const struct snapshot *s,
 		 const struct sock_record *r)
@@ -200,6 +224,7 @@ static void walk(struct sink *k, const struct snapshot *s,
 	walk_unix(k, s, r);
 	walk_memory(k, r);
 	walk_tcp(k, s, r);
+	walk_ccinfo(k, s, r);
 	k->ops->procs(k, "processes", s, r);
 }
 

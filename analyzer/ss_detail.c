@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <ftw.h>
 #include <mntent.h>
-#include <linux/inet_diag.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "ccinfo.h"
 #include "sockenum.h"
 #include "ss_detail.h"
 #include "tcpinfo.h"
@@ -441,64 +441,35 @@ static void tcp_rates(struct ss_text *t, const struct tinfo *v, uint64_t rtt,
 		ss_text_printf(t, " app_limited");
 }
 
-/* The record's congestion-control info of the given kind, or NULL when it
- * has none or it is shorter than need bytes. */
-static const uint8_t *ccinfo(const struct snapshot *s, const struct sock_record *r,
-			     uint8_t kind, size_t need)
-{
-	if (r->ccinfo_kind != kind || r->ccinfo_len < need ||
-	    (size_t)r->ccinfo_off + r->ccinfo_len > s->nbytes)
-		return NULL;
-	return s->bytes + r->ccinfo_off;
-}
-
-/* Little-endian-agnostic reads of the kernel's native-endian structs. */
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* The RTT ss uses for the send rate: Vegas' own when it is valid. */
-static uint64_t send_rtt(const struct snapshot *s, const struct sock_record *r,
-			 const struct tinfo *v)
+static uint64_t send_rtt(const struct cc_info *cc, const struct tinfo *v)
 {
-	const uint8_t *vg = ccinfo(s, r, INET_DIAG_VEGASINFO, 16);
-	if (vg && rd32(vg) && rd32(vg + 8) && rd32(vg + 8) != 0x7fffffff)
-		return rd32(vg + 8);
+	if (cc->kind == CC_VEGAS && cc->u.vegas.enabled && cc->u.vegas.rtt_us &&
+	    cc->u.vegas.rtt_us != 0x7fffffff)
+		return cc->u.vegas.rtt_us;
 	return ti(v, TI_RTT);
 }
 
 /* dctcp:(...) or bbr:(...) after the segment counters, as ss prints them. */
-static void tcp_ccinfo(struct ss_text *t, const struct snapshot *s,
-		       const struct sock_record *r, bool numeric)
+static void tcp_ccinfo(struct ss_text *t, const struct cc_info *cc, bool numeric)
 {
-	const uint8_t *d = ccinfo(s, r, INET_DIAG_DCTCPINFO, 16);
-	const uint8_t *b = ccinfo(s, r, INET_DIAG_BBRINFO, 20);
 	char buf[64];
 
-	if (d && rd16(d))
+	if (cc->kind == CC_DCTCP && cc->u.dctcp.enabled)
 		ss_text_printf(t, " dctcp:(ce_state:%u,alpha:%u,ab_ecn:%u,ab_tot:%u)",
-			       rd16(d + 2), rd32(d + 4), rd32(d + 8), rd32(d + 12));
-	else if (d)
+			       cc->u.dctcp.ce_state, cc->u.dctcp.alpha,
+			       cc->u.dctcp.ab_ecn, cc->u.dctcp.ab_tot);
+	else if (cc->kind == CC_DCTCP)
 		ss_text_printf(t, " dctcp:fallback_mode");
-	if (!b)
+	if (cc->kind != CC_BBR)
 		return;
-	uint64_t bw = (uint64_t)rd32(b + 4) << 32 | rd32(b);
-	ss_text_printf(t, " bbr:(bw:%sbps,mrtt:%g", ss_format_bw(buf, (double)bw * 8.0, numeric),
-		       (double)rd32(b + 8) / 1000.0);
-	if (rd32(b + 12))
-		ss_text_printf(t, ",pacing_gain:%g", (double)rd32(b + 12) / 256.0);
-	if (rd32(b + 16))
-		ss_text_printf(t, ",cwnd_gain:%g", (double)rd32(b + 16) / 256.0);
+	ss_text_printf(t, " bbr:(bw:%sbps,mrtt:%g",
+		       ss_format_bw(buf, (double)cc->u.bbr.bw * 8.0, numeric),
+		       (double)cc->u.bbr.min_rtt_us / 1000.0);
+	if (cc->u.bbr.pacing_gain)
+		ss_text_printf(t, ",pacing_gain:%g", (double)cc->u.bbr.pacing_gain / 256.0);
+	if (cc->u.bbr.cwnd_gain)
+		ss_text_printf(t, ",cwnd_gain:%g", (double)cc->u.bbr.cwnd_gain / 256.0);
 	ss_text_printf(t, ")");
 }
 
@@ -558,6 +529,7 @@ void ss_detail_tcp_info(struct ss_text *t, const struct snapshot *s,
 			const struct ss_flags *fl)
 {
 	struct tinfo v;
+	struct cc_info cc;
 
 	if (!r->tcpi_len || (size_t)r->tcpi_off + r->tcpi_len > s->nbytes)
 		return;
@@ -566,9 +538,10 @@ void ss_detail_tcp_info(struct ss_text *t, const struct snapshot *s,
 	if (fl->options || fl->extended)
 		tcp_options(t, ti(&v, TI_OPTIONS));
 	tcp_basics(t, s, r, &v);
+	ccinfo_decode(s, r, &cc);
 	tcp_counters(t, &v);
-	tcp_ccinfo(t, s, r, fl->numeric);
-	tcp_rates(t, &v, send_rtt(s, r, &v), fl->numeric);
+	tcp_ccinfo(t, &cc, fl->numeric);
+	tcp_rates(t, &v, send_rtt(&cc, &v), fl->numeric);
 	tcp_busy(t, &v);
 	tcp_tail(t, r, &v);
 }
@@ -590,8 +563,11 @@ void ss_detail_unix_peers(struct ss_text *t, const struct snapshot *s,
 	    (size_t)r->icons_off + r->icons_len > s->nbytes)
 		return;
 	ss_text_printf(t, " peers:");
-	for (uint32_t i = 0; i + 4 <= r->icons_len; i += 4)
-		ss_text_printf(t, " %u", rd32(s->bytes + r->icons_off + i));
+	for (uint32_t i = 0; i + 4 <= r->icons_len; i += 4) {
+		uint32_t ino;
+		memcpy(&ino, s->bytes + r->icons_off + i, sizeof(ino));
+		ss_text_printf(t, " %u", ino);
+	}
 }
 
 /* Raw sockets without any netlink attribute came from /proc/net/raw. */

@@ -9,7 +9,9 @@
  * and prints medians, the ratios, sockhistd's peak RSS and the database's
  * bytes per socket.  Needs root.
  *
- * Usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] -d SOCKHISTD
+ * Usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-H] -d SOCKHISTD
+ * -H holds the namespace after measuring until stdin closes, for profiling
+ * (`ip netns exec sockhist-bench-PID perf record ...`).
  */
 #include <arpa/inet.h>
 #include <err.h>
@@ -149,20 +151,21 @@ static void fresh_db(void)
 
 int main(int argc, char **argv)
 {
-	int conns = 25000, procs = 8, runs = 5, opt;
+	int conns = 25000, procs = 8, runs = 5, hold = 0, opt;
 	const char *sockhistd = NULL;
-	while ((opt = getopt(argc, argv, "n:P:r:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:P:r:d:H")) != -1) {
 		switch (opt) {
+		case 'H': hold = 1; break;
 		case 'n': conns = atoi(optarg); break;
 		case 'P': procs = atoi(optarg); break;
 		case 'r': runs = atoi(optarg); break;
 		case 'd': sockhistd = optarg; break;
 		default:
-			errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] -d SOCKHISTD");
+			errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-H] -d SOCKHISTD");
 		}
 	}
 	if (!sockhistd || conns < 1 || procs < 1 || procs > MAX_WORKERS || runs < 1 || runs > 64)
-		errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] -d SOCKHISTD");
+		errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-H] -d SOCKHISTD");
 	if (geteuid() != 0)
 		errx(1, "needs root (creates a network namespace)");
 
@@ -217,6 +220,13 @@ int main(int argc, char **argv)
 	printf("database: %.0f bytes for %d sockets = %.1f bytes/socket (one snapshot)\n",
 	       db_bytes, 2 * conns + procs, db_bytes / (2 * conns + procs));
 
+	if (hold) {
+		printf("holding namespace %s; close stdin to end\n", ns);
+		fflush(stdout);
+		char buf[64];
+		while (read(0, buf, sizeof(buf)) > 0)
+			;
+	}
 	for (int i = 0; i < procs; i++)
 		kill(workers[i], SIGKILL);
 	while (wait(NULL) > 0)
