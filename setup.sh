@@ -47,6 +47,8 @@ case "$cmd" in
 record)
 	install_missing
 	build build
+	echo "setup: built ./build/recorder/sockhistd and ./build/analyzer/sockhist;" \
+		"look with e.g. './build/analyzer/sockhist show -tan' from another shell; Ctrl-C stops recording"
 	exec ./build/recorder/sockhistd "$@"
 	;;
 test)
