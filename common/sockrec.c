@@ -182,6 +182,8 @@ static int cmp_cookie(const void *a, const void *b)
  */
 void snapshot_sort_dedupe(struct snapshot *s)
 {
+	if (s->nrecs == 0)
+		return;
 	qsort(s->recs, s->nrecs, sizeof(*s->recs), cmp_cookie);
 	size_t out = 0;
 	for (size_t i = 0; i < s->nrecs; i++) {
