@@ -7,9 +7,13 @@
  *   ss -tanmio >/dev/null, ss -tanp >/dev/null, sockhistd --once (cold start:
  * netlink dumps of every family, process attribution, encode, commit),
  * and prints medians, the ratios, sockhistd's peak RSS and the database's
- * bytes per socket.  Needs root.
+ * bytes per socket.  Then, in this process, the recorder's steady state:
+ * after one cold snapshot, W consecutive warm ones (capture + store append,
+ * as the daemon's ticks do), with the median wall time of each phase and
+ * the peak RSS.  Needs root.
  *
- * Usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-H] -d SOCKHISTD
+ * Usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-w WARM] [-H]
+ *                          -d SOCKHISTD
  * -H holds the namespace after measuring until stdin closes, for profiling
  * (`ip netns exec sockhist-bench-PID perf record ...`).
  */
@@ -30,6 +34,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "capture.h"
+#include "store.h"
 
 extern char **environ;
 
@@ -149,23 +156,81 @@ static void fresh_db(void)
 	unlink(p);
 }
 
+/* Median wall ms of each steady-state phase. */
+struct warm_cost {
+	double dump_ms;         /* netlink dumps */
+	double attach_ms;       /* sort and owner attachment */
+	double store_ms;        /* encode and commit */
+	double total_ms;
+	double maxrss_mib;      /* this process's peak RSS */
+};
+
+/* Take and append one snapshot; fill the phase times in ms. */
+static void warm_one(struct capture *cap, struct snapshot *snap,
+		     struct store *st, double t[4])
+{
+	double t0 = now_ms();
+	if (capture_snapshot(cap, snap) < 0)
+		errx(1, "capture_snapshot failed");
+	double t1 = now_ms();
+	if (store_append(st, snap) < 0)
+		errx(1, "store_append: %s", store_errmsg(st));
+	t[0] = (double)cap->dump_ns / 1e6;
+	t[1] = (double)cap->attach_ns / 1e6;
+	t[2] = now_ms() - t1;
+	t[3] = now_ms() - t0;
+}
+
+/* One cold snapshot, then n warm ones into a fresh database; medians. */
+static struct warm_cost warm_runs(int n)
+{
+	struct capture cap;
+	struct snapshot snap;
+	struct store *st;
+	char msg[256];
+	double t[4], ph[4][64];
+
+	fresh_db();
+	if (store_open(db_path, STORE_WRITE, &st, msg, sizeof(msg)) < 0)
+		errx(1, "%s: %s", db_path, msg);
+	if (capture_open(&cap) < 0 || snapshot_init(&snap) < 0)
+		errx(1, "capture_open failed");
+	warm_one(&cap, &snap, st, t);
+	for (int i = 0; i < n; i++) {
+		warm_one(&cap, &snap, st, t);
+		for (int k = 0; k < 4; k++)
+			ph[k][i] = t[k];
+	}
+	for (int k = 0; k < 4; k++)
+		qsort(ph[k], (size_t)n, sizeof(double), cmp_double);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	snapshot_free(&snap);
+	capture_close(&cap);
+	store_close(st);
+	return (struct warm_cost){ ph[0][n / 2], ph[1][n / 2], ph[2][n / 2],
+				   ph[3][n / 2], ru.ru_maxrss / 1024.0 };
+}
+
 int main(int argc, char **argv)
 {
-	int conns = 25000, procs = 8, runs = 5, hold = 0, opt;
+	int conns = 25000, procs = 8, runs = 5, warm = 10, hold = 0, opt;
 	const char *sockhistd = NULL;
-	while ((opt = getopt(argc, argv, "n:P:r:d:H")) != -1) {
+	while ((opt = getopt(argc, argv, "n:P:r:w:d:H")) != -1) {
 		switch (opt) {
 		case 'H': hold = 1; break;
 		case 'n': conns = atoi(optarg); break;
 		case 'P': procs = atoi(optarg); break;
 		case 'r': runs = atoi(optarg); break;
+		case 'w': warm = atoi(optarg); break;
 		case 'd': sockhistd = optarg; break;
 		default:
-			errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-H] -d SOCKHISTD");
+			errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-w WARM] [-H] -d SOCKHISTD");
 		}
 	}
-	if (!sockhistd || conns < 1 || procs < 1 || procs > MAX_WORKERS || runs < 1 || runs > 64)
-		errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-H] -d SOCKHISTD");
+	if (!sockhistd || conns < 1 || procs < 1 || procs > MAX_WORKERS || runs < 1 || runs > 64 ||
+	    warm < 1 || warm > 64)
+		errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-w WARM] [-H] -d SOCKHISTD");
 	if (geteuid() != 0)
 		errx(1, "needs root (creates a network namespace)");
 
@@ -219,6 +284,13 @@ int main(int argc, char **argv)
 	printf("ratio ss -tanp / sockhistd:   %.2fx (wall)\n", b.wall_ms / c.wall_ms);
 	printf("database: %.0f bytes for %d sockets = %.1f bytes/socket (one snapshot)\n",
 	       db_bytes, 2 * conns + procs, db_bytes / (2 * conns + procs));
+
+	struct warm_cost w = warm_runs(warm);
+	printf("steady state, median of %d warm snapshots (wall ms): dumps %.1f, "
+	       "owners %.1f, encode+commit %.1f, total %.1f; peak RSS %.1f MiB\n",
+	       warm, w.dump_ms, w.attach_ms, w.store_ms, w.total_ms, w.maxrss_mib);
+	printf("ratio ss -tanmio / warm snapshot: %.2fx (wall)\n", a.wall_ms / w.total_ms);
+	printf("ratio ss -tanp / warm snapshot:   %.2fx (wall)\n", b.wall_ms / w.total_ms);
 
 	if (hold) {
 		printf("holding namespace %s; close stdin to end\n", ns);

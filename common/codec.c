@@ -8,12 +8,15 @@
  * attribute blobs (tcp_info, congestion-control info, unix pending
  * connections) as columns of little-endian 32-bit words.
  *
- * The encoder streams columns through a small staging buffer into zstd, so it
- * never holds an uncompressed copy of the frame.  The decoder trusts nothing:
+ * The encoder reads the records once, in row order, writing every column's
+ * encoded values to a buffer of its own (a column-major pass would miss the
+ * cache once per record per column), then streams the columns in format
+ * order through a small staging buffer into zstd.  The decoder trusts nothing:
  * every count, length, offset and value width is checked, and any
  * inconsistency is -EBADMSG.  Decoded pools are rebuilt through the sockrec
  * API (intern, add_bytes, add_process), so offsets are canonical afterwards.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -152,6 +155,15 @@ static uint64_t get_le(const uint8_t *p, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		v |= (uint64_t)p[i] << (8 * i);
 	return v;
+}
+
+/* The little-endian 32-bit word at p. */
+static inline uint32_t le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return le32toh(v);
 }
 
 /* Read one element of `size` bytes from a record field into a u64. */
@@ -299,28 +311,6 @@ static void enc_put(struct enc *e, const void *data, size_t n)
 	}
 }
 
-/* Make sure the stage has room for one more varint; false on error. */
-static inline bool enc_room(struct enc *e)
-{
-	if (e->stage_len + 10 > STAGE_LEN)
-		enc_flush(e, ZSTD_e_continue);
-	return e->err == 0;
-}
-
-/* Append v as an unsigned LEB128 varint (at most 10 bytes). */
-static inline void enc_varint(struct enc *e, uint64_t v)
-{
-	if (!enc_room(e))
-		return;
-	uint8_t *p = e->stage + e->stage_len;
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	e->stage_len = (size_t)(p - e->stage);
-}
-
 /* Check what the encoder relies on: every offset and range inside its pool.
  * Returns 0 or -EINVAL. */
 static int enc_validate(const struct snapshot *s)
@@ -353,87 +343,245 @@ static int enc_validate(const struct snapshot *s)
 	return 0;
 }
 
-/* Emit one column: the element at byte offset off of every record. */
-static void enc_column(struct enc *e, const struct snapshot *s, size_t off,
-		       unsigned size, enum col_enc enc)
-{
-	const uint8_t *rp = (const uint8_t *)s->recs + off;
-	uint64_t prev = 0;
+/* Columns being built row by row: column c's encoded bytes are
+ * buf[start[c] .. pos[c]), with room reserved for its worst case. */
+struct colset {
+	uint8_t *buf;
+	size_t *start;
+	uint8_t **pos;
+	size_t n;
+};
 
-	for (size_t i = 0; i < s->nrecs; i++, rp += sizeof(*s->recs)) {
-		uint64_t v = load_elem(rp, size);
-		if (enc == ENC_RAW8) {
-			if (!enc_room(e))
-				return;
-			e->stage[e->stage_len++] = (uint8_t)v;
-		} else if (enc == ENC_DELTA) {
-			enc_varint(e, zigzag((int64_t)(v - prev)));
-			prev = v;
-		} else {
-			enc_varint(e, v);
-		}
+/* Free the columns; leaves cs empty. */
+static void cols_free(struct colset *cs)
+{
+	free(cs->buf);
+	free(cs->start);
+	free(cs->pos);
+	memset(cs, 0, sizeof(*cs));
+}
+
+/* Reserve cap[c] bytes for each of n columns.  Returns 0, or -ENOMEM with
+ * cs left empty. */
+static int cols_init(struct colset *cs, const size_t *cap, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t c = 0; c < n; c++)
+		total += cap[c];
+	cs->n = n;
+	cs->start = malloc((n + 1) * sizeof(*cs->start));
+	cs->pos = malloc((n + 1) * sizeof(*cs->pos));
+	cs->buf = malloc(total ? total : 1);
+	if (!cs->start || !cs->pos || !cs->buf) {
+		cols_free(cs);
+		return -ENOMEM;
+	}
+	total = 0;
+	for (size_t c = 0; c < n; c++) {
+		cs->start[c] = total;
+		cs->pos[c] = cs->buf + total;
+		total += cap[c];
+	}
+	return 0;
+}
+
+/* Stream the columns to the encoder in order, then free them. */
+static void cols_emit(struct enc *e, struct colset *cs)
+{
+	for (size_t c = 0; c < cs->n; c++)
+		enc_put(e, cs->buf + cs->start[c],
+			(size_t)(cs->pos[c] - (cs->buf + cs->start[c])));
+	cols_free(cs);
+}
+
+/* Append v as an unsigned LEB128 varint at *pp. */
+static inline void put_varint(uint8_t **pp, uint64_t v)
+{
+	uint8_t *p = *pp;
+
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	*pp = p;
+}
+
+/* One record column: where its element is and how it is stored. */
+struct rcol {
+	uint16_t off;
+	uint8_t size;
+	uint8_t enc;
+};
+
+/* Worst-case encoded bytes of one element of `size` bytes. */
+static size_t elem_max(unsigned size, enum col_enc enc)
+{
+	return enc == ENC_RAW8 ? 1 : (size * 8 + 6) / 7;
+}
+
+/* The record columns of codec version 1 in format order; returns how many
+ * (at most max). */
+static size_t record_cols(struct rcol *rc, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t f = 0; f < NFIELDS; f++)
+		for (unsigned j = 0; j < fields[f].count && n < max; j++)
+			rc[n++] = (struct rcol){
+				(uint16_t)(fields[f].offset + j * fields[f].size),
+				fields[f].size, fields[f].enc };
+	return n;
+}
+
+/* Append one record's element for column c. */
+static inline void put_elem(uint8_t **pp, const struct rcol *c,
+			    const uint8_t *rec, uint64_t *prev)
+{
+	uint64_t v = load_elem(rec + c->off, c->size);
+
+	if (c->enc == ENC_RAW8) {
+		*(*pp)++ = (uint8_t)v;
+	} else if (c->enc == ENC_DELTA) {
+		put_varint(pp, zigzag((int64_t)(v - *prev)));
+		*prev = v;
+	} else {
+		put_varint(pp, v);
 	}
 }
 
-/* Emit every record field column of codec version 1. */
+#define MAX_RCOLS 128      /* codec v1 has 82 record columns */
+#define GROUP_COLS 21      /* columns built per pass over the records */
+
+/* Emit the n record columns rc in one pass over the records. */
+static void enc_record_group(struct enc *e, const struct snapshot *s,
+			     const struct rcol *rc, size_t n)
+{
+	uint64_t prev[GROUP_COLS] = { 0 };
+	size_t cap[GROUP_COLS];
+	struct colset cs = { 0 };
+
+	for (size_t c = 0; c < n; c++)
+		cap[c] = s->nrecs * elem_max(rc[c].size, rc[c].enc);
+	if (cols_init(&cs, cap, n) < 0) {
+		e->err = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < s->nrecs; i++)
+		for (size_t c = 0; c < n; c++)
+			put_elem(&cs.pos[c], &rc[c],
+				 (const uint8_t *)&s->recs[i], &prev[c]);
+	cols_emit(e, &cs);
+}
+
+/* Emit every record field column of codec version 1, a group of adjacent
+ * fields per pass: each pass reads only their part of every record and
+ * holds only their columns. */
 static void enc_records(struct enc *e, const struct snapshot *s)
 {
-	for (size_t f = 0; f < NFIELDS; f++) {
-		const struct field *fd = &fields[f];
-		for (unsigned j = 0; j < fd->count; j++)
-			enc_column(e, s, fd->offset + (size_t)j * fd->size,
-				   fd->size, fd->enc);
-	}
+	struct rcol rc[MAX_RCOLS];
+	size_t n = record_cols(rc, MAX_RCOLS);
+
+	for (size_t c = 0; c < n && !e->err; c += GROUP_COLS)
+		enc_record_group(e, s, rc + c,
+				 n - c < GROUP_COLS ? n - c : GROUP_COLS);
 }
 
 /* Emit the process columns (pid, fd, comm) in record order. */
 static void enc_procs(struct enc *e, const struct snapshot *s)
 {
-	for (int col = 0; col < 3; col++) {
+	size_t np = 0, cap[3];
+	struct colset cs = { 0 };
+
+	for (size_t i = 0; i < s->nrecs; i++)
+		np += s->recs[i].proc_count;
+	cap[0] = cap[1] = cap[2] = np * 5;
+	if (cols_init(&cs, cap, 3) < 0) {
+		e->err = -ENOMEM;
+	} else {
 		for (size_t i = 0; i < s->nrecs; i++) {
 			const struct sock_record *r = &s->recs[i];
 			for (uint32_t k = 0; k < r->proc_count; k++) {
 				const struct sr_process *p =
 					&s->procs[r->proc_first + k];
-				enc_varint(e, col == 0 ? p->pid :
-					   col == 1 ? p->fd : p->comm);
+				put_varint(&cs.pos[0], p->pid);
+				put_varint(&cs.pos[1], p->fd);
+				put_varint(&cs.pos[2], p->comm);
 			}
 		}
 	}
+	cols_emit(e, &cs);
 }
 
-/* Emit one blob kind as word columns: word k of every row whose blob is
- * longer than 4k bytes, a short last word holding only the bytes there are.
- * Rows with a blob are first gathered into a compact list (off, len) so the
- * per-word passes do not stride through the records. */
-static void enc_blob(struct enc *e, const struct snapshot *s,
-		     const struct blob_field *bf)
+/* Words in a blob of len bytes (the last one may be short). */
+static size_t blob_words(uint32_t len)
 {
-	uint32_t maxlen = 0, n = 0;
-	uint32_t (*rows)[2] = malloc((s->nrecs + 1) * sizeof(*rows));
+	return ((size_t)len + 3) / 4;
+}
 
-	if (!rows) {
+/* Room for each word column of one blob kind: 5 bytes per row whose blob
+ * reaches that word.  Returns the number of word columns. */
+static size_t blob_caps(const struct snapshot *s, const struct blob_field *bf,
+			size_t *cap)
+{
+	size_t nw = 0;
+
+	for (size_t w = 0; w < blob_words(MAX_BLOB_LEN); w++)
+		cap[w] = 0;
+	for (size_t i = 0; i < s->nrecs; i++) {
+		size_t k = blob_words(rec_u32(&s->recs[i], bf->len));
+		if (k > nw)
+			nw = k;
+		if (k > 0)
+			cap[k - 1] += 5;
+	}
+	for (size_t w = nw; w-- > 1; )
+		cap[w - 1] += cap[w];
+	return nw;
+}
+
+/* Emit word columns w0 .. w0 + n - 1 of one blob kind (room in cap) in one
+ * pass over the records. */
+static void enc_blob_group(struct enc *e, const struct snapshot *s,
+			   const struct blob_field *bf, const size_t *cap,
+			   uint32_t w0, uint32_t n)
+{
+	struct colset cs = { 0 };
+
+	if (cols_init(&cs, cap + w0, n) < 0) {
 		e->err = -ENOMEM;
 		return;
 	}
 	for (size_t i = 0; i < s->nrecs; i++) {
 		uint32_t len = rec_u32(&s->recs[i], bf->len);
-		if (len == 0)
-			continue;
-		rows[n][0] = rec_u32(&s->recs[i], bf->off);
-		rows[n++][1] = len;
-		if (len > maxlen)
-			maxlen = len;
+		uint32_t end = len < 4 * (w0 + n) ? len : 4 * (w0 + n);
+		const uint8_t *b = s->bytes + rec_u32(&s->recs[i], bf->off);
+		for (uint32_t at = 4 * w0, w = 0; at < end; at += 4, w++)
+			put_varint(&cs.pos[w], len - at >= 4 ?
+				   le32(b + at) : get_le(b + at, len - at));
 	}
-	for (uint32_t at = 0; at < maxlen; at += 4) {
-		for (uint32_t i = 0; i < n; i++) {
-			if (rows[i][1] <= at)
-				continue;
-			uint32_t k = rows[i][1] - at < 4 ? rows[i][1] - at : 4;
-			enc_varint(e, get_le(s->bytes + rows[i][0] + at, k));
-		}
+	cols_emit(e, &cs);
+}
+
+/* Emit one blob kind as word columns: word k of every row whose blob is
+ * longer than 4k bytes, a short last word holding only the bytes there are;
+ * GROUP_COLS word columns per pass over the records. */
+static void enc_blob(struct enc *e, const struct snapshot *s,
+		     const struct blob_field *bf)
+{
+	size_t *cap = malloc(blob_words(MAX_BLOB_LEN) * sizeof(*cap));
+	uint32_t nw;
+
+	if (!cap) {
+		e->err = -ENOMEM;
+		return;
 	}
-	free(rows);
+	nw = (uint32_t)blob_caps(s, bf, cap);
+	for (uint32_t w0 = 0; w0 < nw && !e->err; w0 += GROUP_COLS)
+		enc_blob_group(e, s, bf, cap, w0,
+			       nw - w0 < GROUP_COLS ? nw - w0 : GROUP_COLS);
+	free(cap);
 }
 
 /* Fill the fixed header at the front of the output. */

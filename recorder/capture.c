@@ -1,7 +1,8 @@
 /*
  * capture.c — run every dump in ss order (unix, raw, udp, tcp; IPv4 before
- * IPv6; raw from /proc/net/raw{,6} when the kernel lacks raw_diag), then put the records in cookie order, drop the duplicates a
- * non-atomic dump can produce, and attach owner processes.
+ * IPv6; raw from /proc/net/raw{,6} when the kernel lacks raw_diag), then put
+ * the records in cookie order, drop the duplicates a non-atomic dump can
+ * produce, and attach owner processes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -114,6 +115,7 @@ static void report(struct capture *c, size_t i, int err)
 
 int capture_snapshot(struct capture *c, struct snapshot *s)
 {
+	int64_t t0 = clock_ns(CLOCK_MONOTONIC), t1;
 	size_t i, ok = 0;
 	int err;
 
@@ -130,6 +132,10 @@ int capture_snapshot(struct capture *c, struct snapshot *s)
 	}
 	if (ok == 0)
 		return -EIO;
+	t1 = clock_ns(CLOCK_MONOTONIC);
+	c->dump_ns = t1 - t0;
 	snapshot_sort_dedupe(s);
-	return procmap_attach(c->pm, s, clock_ns(CLOCK_MONOTONIC));
+	err = procmap_attach(c->pm, s, t1);
+	c->attach_ns = clock_ns(CLOCK_MONOTONIC) - t1;
+	return err;
 }
