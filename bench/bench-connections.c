@@ -163,6 +163,7 @@ struct warm_cost {
 	double store_ms;        /* encode and commit */
 	double total_ms;
 	double maxrss_mib;      /* this process's peak RSS */
+	double cold[4];         /* the first (cold) snapshot's phases */
 };
 
 /* Take and append one snapshot; fill the phase times in ms. */
@@ -196,6 +197,7 @@ static struct warm_cost warm_runs(int n)
 	if (capture_open(&cap) < 0 || snapshot_init(&snap) < 0)
 		errx(1, "capture_open failed");
 	warm_one(&cap, &snap, st, t);
+	double cold[4] = { t[0], t[1], t[2], t[3] };
 	for (int i = 0; i < n; i++) {
 		warm_one(&cap, &snap, st, t);
 		for (int k = 0; k < 4; k++)
@@ -209,7 +211,8 @@ static struct warm_cost warm_runs(int n)
 	capture_close(&cap);
 	store_close(st);
 	return (struct warm_cost){ ph[0][n / 2], ph[1][n / 2], ph[2][n / 2],
-				   ph[3][n / 2], ru.ru_maxrss / 1024.0 };
+				   ph[3][n / 2], ru.ru_maxrss / 1024.0,
+				   { cold[0], cold[1], cold[2], cold[3] } };
 }
 
 int main(int argc, char **argv)
@@ -286,6 +289,8 @@ int main(int argc, char **argv)
 	       db_bytes, 2 * conns + procs, db_bytes / (2 * conns + procs));
 
 	struct warm_cost w = warm_runs(warm);
+	printf("in-process cold snapshot (wall ms): dumps %.1f, owners %.1f, "
+	       "encode+commit %.1f, total %.1f\n", w.cold[0], w.cold[1], w.cold[2], w.cold[3]);
 	printf("steady state, median of %d warm snapshots (wall ms): dumps %.1f, "
 	       "owners %.1f, encode+commit %.1f, total %.1f; peak RSS %.1f MiB\n",
 	       warm, w.dump_ms, w.attach_ms, w.store_ms, w.total_ms, w.maxrss_mib);

@@ -26,10 +26,6 @@
 #include "store.h"
 #include "timeexpr.h"
 
-#ifndef SOCKHIST_VERSION
-#define SOCKHIST_VERSION "unknown"
-#endif
-
 #define BUSY_TIMEOUT_MS 5000
 #define PAGE_SIZE 4096
 #define WAL_AUTOCHECKPOINT_PAGES 1000      /* ~4 MiB of WAL */

@@ -5,6 +5,7 @@
  * produce, and attach owner processes.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -113,15 +114,21 @@ static void report(struct capture *c, size_t i, int err)
 	c->last_err[i] = err;
 }
 
-int capture_snapshot(struct capture *c, struct snapshot *s)
+/* Thread body: phase 1 of the owner search (procmap_refresh). */
+static void *refresh_owners(void *arg)
 {
-	int64_t t0 = clock_ns(CLOCK_MONOTONIC), t1;
+	struct capture *c = arg;
+
+	procmap_refresh(c->pm, clock_ns(CLOCK_MONOTONIC));
+	return NULL;
+}
+
+/* Run every dump into s.  Returns 0, -ENOMEM, or -EIO when none worked. */
+static int run_dumps(struct capture *c, struct snapshot *s)
+{
 	size_t i, ok = 0;
 	int err;
 
-	snapshot_reset(s);
-	s->time_ns = clock_ns(CLOCK_REALTIME);
-	s->netns_ino = c->netns_ino;
 	for (i = 0; i < CAPTURE_NDUMPS; i++) {
 		err = run_dump(c, i, s);
 		if (err == -ENOMEM)
@@ -130,12 +137,37 @@ int capture_snapshot(struct capture *c, struct snapshot *s)
 		if (err == 0)
 			ok++;
 	}
-	if (ok == 0)
-		return -EIO;
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * The /proc walk (owners) and the netlink dumps are independent kernel work
+ * of about the same size on a cold start, so they run on two threads; the
+ * match of owners to sockets waits for both.  Sockets opened during the walk
+ * are unknown to it and are searched for by procmap_attach.
+ */
+int capture_snapshot(struct capture *c, struct snapshot *s)
+{
+	int64_t t0 = clock_ns(CLOCK_MONOTONIC), t1;
+	pthread_t walker;
+	int threaded, err;
+
+	snapshot_reset(s);
+	s->time_ns = clock_ns(CLOCK_REALTIME);
+	s->netns_ino = c->netns_ino;
+	threaded = pthread_create(&walker, NULL, refresh_owners, c) == 0;
+	if (!threaded)
+		refresh_owners(c);
+	err = run_dumps(c, s);
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	c->dump_ns = t1 - t0;
+	if (threaded)
+		pthread_join(walker, NULL);
+	if (err < 0)
+		return err;
+	t1 = clock_ns(CLOCK_MONOTONIC);
 	snapshot_sort_dedupe(s);
-	err = procmap_attach(c->pm, s, t1);
+	err = procmap_attach(c->pm, s);
 	c->attach_ns = clock_ns(CLOCK_MONOTONIC) - t1;
 	return err;
 }

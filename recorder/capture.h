@@ -24,7 +24,8 @@ struct capture {
 	uint64_t netns_ino;
 	int last_err[CAPTURE_NDUMPS];   /* last reported failure per dump */
 	int64_t dump_ns;        /* last snapshot's wall time in the dumps */
-	int64_t attach_ns;      /* and in sorting and owner attachment */
+	int64_t attach_ns;      /* after them (and the /proc walk running
+				 * alongside): sorting and owner attachment */
 };
 
 /* Open the netlink socket in the current network namespace and the process

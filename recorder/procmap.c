@@ -76,6 +76,8 @@ struct procmap {
 	uint8_t *dents;
 	int64_t last_full_ns;
 	int full_pending;
+	int full;               /* this snapshot is a full rescan */
+	int refresh_err;        /* procmap_refresh()'s result */
 	struct procmap_stats st;
 };
 
@@ -443,38 +445,47 @@ static int carry_over(struct procmap *pm)
 	return list_all(pm, 1);
 }
 
-/* Search for owners.  Unless a full rescan is due, first try without
- * listing every fd directory; list them all only when some socket of the
- * snapshot has no known owner, then re-read as far as sockets remain
- * unowned.  Returns 0 or -ENOMEM. */
-static int find_owners(struct procmap *pm, const struct snapshot *s, int full)
+/* Phase 1 of a snapshot's search, which needs no snapshot: list /proc,
+ * then either every fd directory (full rescan) or, from the last snapshot's
+ * cache, only what changed.  Returns 0 or -ENOMEM. */
+static int gather_fds(struct procmap *pm)
 {
-	int err, searched = full;
+	int err;
 
 	otab_clear(&pm->fds);
 	err = list_pids(pm);
 	if (err == 0)
-		err = build_ino(pm, s);
-	if (err == 0 && !full) {
-		err = carry_over(pm);
-		recheck(pm, 1);
-		if (err < 0 || count_owners(pm) == 0)
-			goto out;
-		otab_clear(&pm->fds);
-	}
-	if (err == 0)
-		err = list_all(pm, 0);
+		err = pm->full ? list_all(pm, 0) : carry_over(pm);
+	return err;
+}
+
+/* Phase 2: match the gathered fds with the snapshot's sockets.  A socket
+ * with no known owner makes every fd directory be listed (if phase 1 did
+ * not), then every fd not known to hold a live socket be re-read.  Returns
+ * 0 or -ENOMEM. */
+static int resolve_owners(struct procmap *pm, const struct snapshot *s)
+{
+	int err, searched = pm->full;
+	size_t unknown;
+
+	err = build_ino(pm, s);
 	if (err < 0)
 		return err;
 	recheck(pm, 1);
-	if (count_owners(pm) > 0) {
+	unknown = count_owners(pm);
+	if (unknown > 0 && !pm->full) {
+		otab_clear(&pm->fds);
+		err = list_all(pm, 0);
+		if (err < 0)
+			return err;
+		recheck(pm, 1);
+		unknown = count_owners(pm);
+	}
+	if (unknown > 0) {
 		recheck(pm, 2);
 		searched = 1;
 		count_owners(pm);
 	}
-out:
-	if (err < 0)
-		return err;
 	otab_swap(&pm->pids, &pm->pids_prev);
 	return update_negative(pm, searched);
 }
@@ -610,13 +621,10 @@ static int attach_one(struct procmap *pm, struct snapshot *s, size_t r)
 	return 0;
 }
 
-int procmap_attach(struct procmap *pm, struct snapshot *s, int64_t now_ns)
+int procmap_refresh(struct procmap *pm, int64_t now_ns)
 {
-	size_t i;
-	int full, err;
-
-	full = pm->full_pending || now_ns - pm->last_full_ns >= PROCMAP_RESCAN_NS;
-	if (full) {
+	pm->full = pm->full_pending || now_ns - pm->last_full_ns >= PROCMAP_RESCAN_NS;
+	if (pm->full) {
 		otab_clear(&pm->fds_prev);
 		otab_clear(&pm->neg_prev);
 		otab_clear(&pm->pids_prev);
@@ -625,7 +633,17 @@ int procmap_attach(struct procmap *pm, struct snapshot *s, int64_t now_ns)
 		pm->st.full_rescans++;
 	}
 	pm->st.snapshots++;
-	err = find_owners(pm, s, full);
+	pm->refresh_err = gather_fds(pm);
+	return pm->refresh_err;
+}
+
+int procmap_attach(struct procmap *pm, struct snapshot *s)
+{
+	size_t i;
+	int err = pm->refresh_err;
+
+	if (err == 0)
+		err = resolve_owners(pm, s);
 	if (err == 0) {
 		mark_fds(pm);
 		err = collect_owners(pm);

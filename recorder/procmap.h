@@ -51,13 +51,21 @@ struct procmap_stats {
 int procmap_new(const char *proc_root, struct procmap **out);
 void procmap_free(struct procmap *pm);
 
-/* Attach owner processes to the records of s, which must be sorted and
- * deduplicated (snapshot_sort_dedupe) and have no processes yet.  For each
- * record with an inode, proc_first/proc_count cover its owners, ordered like
- * ss prints them (descending pid, then descending fd).  now_ns is a
- * CLOCK_MONOTONIC time that paces the full rescans.  Returns 0 or -ENOMEM;
+/* Phase 1 of a snapshot: bring the (pid, fd) -> inode cache up to date
+ * from /proc (a full rescan when one is due: the first time, after an error,
+ * every PROCMAP_RESCAN_NS).  Needs no snapshot and touches only pm, so it
+ * may run in another thread while the caller dumps the sockets.  now_ns is a
+ * CLOCK_MONOTONIC time.  Returns 0 or -ENOMEM (kept for procmap_attach). */
+int procmap_refresh(struct procmap *pm, int64_t now_ns);
+
+/* Phase 2, after procmap_refresh(): attach owner processes to the records
+ * of s, which must be sorted and deduplicated (snapshot_sort_dedupe) and
+ * have no processes yet.  Sockets the cache does not know (opened while
+ * phase 1 ran, or fds reused) are searched for here.  For each record with
+ * an inode, proc_first/proc_count cover its owners, ordered like ss prints
+ * them (descending pid, then descending fd).  Returns 0 or -ENOMEM;
  * unreadable /proc entries are skipped, as ss does. */
-int procmap_attach(struct procmap *pm, struct snapshot *s, int64_t now_ns);
+int procmap_attach(struct procmap *pm, struct snapshot *s);
 
 /* Counters since procmap_new(). */
 void procmap_get_stats(const struct procmap *pm, struct procmap_stats *st);

@@ -136,7 +136,8 @@ static void attach(struct procmap *pm, struct snapshot *s,
 		r->inode = inodes[i];
 	}
 	fake_now += SEC;
-	assert_int_equal(procmap_attach(pm, s, fake_now), 0);
+	assert_int_equal(procmap_refresh(pm, fake_now), 0);
+	assert_int_equal(procmap_attach(pm, s), 0);
 }
 
 /* Owners of record i, in the snapshot's order. */
