@@ -90,39 +90,42 @@ int otab_reserve(struct otab *t, size_t n)
 	return rehash(t, cap);
 }
 
-void *otab_find(const struct otab *t, uint64_t key)
+/* The slot holding key, or the empty slot where it would go (t->cap > 0
+ * and the table never full, which otab_reserve guarantees). */
+static size_t probe(const struct otab *t, uint64_t key)
 {
 	size_t i;
 	uint64_t k;
 
-	if (!t->cap)
-		return NULL;
 	for (i = slot_of(key, t->cap); ; i = (i + 1) & (t->cap - 1)) {
 		k = key_at(t, i);
-		if (k == key)
-			return t->ents + i * t->esz;
-		if (!k)
-			return NULL;
+		if (k == key || !k)
+			return i;
 	}
+}
+
+void *otab_find(const struct otab *t, uint64_t key)
+{
+	size_t i;
+
+	if (!t->cap)
+		return NULL;
+	i = probe(t, key);
+	return key_at(t, i) == key ? t->ents + i * t->esz : NULL;
 }
 
 void *otab_insert(struct otab *t, uint64_t key, int *created)
 {
 	uint8_t *e;
 	size_t i;
-	uint64_t k;
 
 	*created = 0;
 	if (otab_reserve(t, t->n + 1) < 0)
 		return NULL;
-	for (i = slot_of(key, t->cap); ; i = (i + 1) & (t->cap - 1)) {
-		k = key_at(t, i);
-		if (k == key)
-			return t->ents + i * t->esz;
-		if (!k)
-			break;
-	}
+	i = probe(t, key);
 	e = t->ents + i * t->esz;
+	if (key_at(t, i) == key)
+		return e;
 	memset(e, 0, t->esz);
 	memcpy(e, &key, sizeof(key));
 	t->n++;
