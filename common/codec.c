@@ -702,6 +702,8 @@ static int rd_uint(struct rd *r, unsigned size, uint64_t *v)
 	return e;
 }
 
+static int dec_check_counts(const struct hdr *h);
+
 /* Parse and check the fixed header of a version-1 blob. */
 static int dec_header(const uint8_t *b, size_t len, struct hdr *h)
 {
@@ -718,6 +720,12 @@ static int dec_header(const uint8_t *b, size_t len, struct hdr *h)
 	h->raw_len = (uint32_t)get_le(b + 24, 4);
 	h->time_ns = (int64_t)get_le(b + 28, 8);
 	h->netns_ino = get_le(b + 36, 8);
+	return dec_check_counts(h);
+}
+
+/* Are a header's counts consistent with its payload length? */
+static int dec_check_counts(const struct hdr *h)
+{
 	if (h->raw_len > MAX_RAW_LEN ||
 	    (uint64_t)h->nrecs * fields_in(CODEC_COLUMNAR_V1) > h->raw_len ||
 	    (uint64_t)h->nprocs * 3 > h->raw_len ||
@@ -989,6 +997,25 @@ static int dec_payload(const uint8_t *raw, const struct hdr *h,
 		r = dec_blobs(&rd, h, s);
 	if (r == 0 && rd.p != rd.end)
 		r = -EBADMSG;
+	return r;
+}
+
+/* Decode a decompressed payload; see codec.h. */
+int codec_decode_payload(const struct codec_counts *c, const uint8_t *raw,
+			 size_t len, struct snapshot *s)
+{
+	struct hdr h = {
+		.nrecs = c->nrecs, .nprocs = c->nprocs,
+		.strpool_len = c->strpool_len, .nbytes = c->nbytes,
+		.raw_len = (uint32_t)len,
+	};
+	int r = len > MAX_RAW_LEN ? -EBADMSG : dec_check_counts(&h);
+
+	snapshot_reset(s);
+	if (r == 0)
+		r = dec_payload(raw, &h, s);
+	if (r < 0)
+		snapshot_reset(s);
 	return r;
 }
 
