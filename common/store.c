@@ -7,6 +7,9 @@
  * frame per snapshot with cached statements inside BEGIN IMMEDIATE..COMMIT.
  * Readers open with SQLITE_OPEN_READONLY and run only short statements, so a
  * reader never blocks the writer and always sees the newest committed frame.
+ * A reader that may not create the -shm file (another user than the
+ * recorder's, a read-only copy) and finds none, so no writer is active,
+ * reopens the file immutable.
  *
  * Refusals are classified once, at open, from SQLite's own checks (not a
  * database, malformed) and from the header pragmas (foreign application_id,
@@ -305,17 +308,43 @@ static int prepare_all(struct store *st)
 	return 0;
 }
 
-/* Open the SQLite handle for path in st->mode. */
-static int open_db(struct store *st, const char *path)
+/* path as an SQLite URI opening the file immutable (read-only, no locks,
+ * no -wal/-shm); NULL when out of memory.  Free with sqlite3_free(). */
+static char *immutable_uri(const char *path)
+{
+	sqlite3_str *u = sqlite3_str_new(NULL);
+
+	sqlite3_str_appendall(u, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f)
+			sqlite3_str_appendf(u, "%%%02X", *p);
+		else
+			sqlite3_str_appendchar(u, 1, (char)*p);
+	}
+	sqlite3_str_appendall(u, "?immutable=1");
+	return sqlite3_str_finish(u);
+}
+
+/* Open the SQLite handle for path in st->mode; a reader may ask for the
+ * file to be opened immutable. */
+static int open_db(struct store *st, const char *path, int immutable)
 {
 	struct stat sb;
 	int flags = st->mode == STORE_READ ? SQLITE_OPEN_READONLY :
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	char *uri = NULL;
 
 	if (st->mode == STORE_READ && stat(path, &sb) < 0)
 		return errno == ENOENT ? fail(st, -ENOENT, "no such file") :
 			fail(st, -errno, "%s", strerror(errno));
-	int rc = sqlite3_open_v2(path, &st->db, flags, NULL);
+	if (immutable) {
+		uri = immutable_uri(path);
+		if (!uri)
+			return fail(st, -ENOMEM, "out of memory");
+		flags |= SQLITE_OPEN_URI;
+	}
+	int rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags, NULL);
+	sqlite3_free(uri);
 	if (rc != SQLITE_OK)
 		return st->db ? fail_sqlite(st, rc) :
 			fail(st, -ENOMEM, "out of memory");
@@ -324,14 +353,34 @@ static int open_db(struct store *st, const char *path)
 	return 0;
 }
 
+/* Did the last failure come from a read-only open of a WAL database whose
+ * -shm file this process may not create? */
+static int needs_shm_write(struct store *st)
+{
+	int ec = sqlite3_extended_errcode(st->db) & 0xff;
+
+	return ec == SQLITE_READONLY || ec == SQLITE_CANTOPEN;
+}
+
 /* Open, classify, create or set up; see store.h. */
 static int open_store(struct store *st, const char *path)
 {
 	struct file_kind k;
-	int r = open_db(st, path);
+	int r = open_db(st, path, 0);
 
 	if (r == 0)
 		r = read_kind(st, &k);
+	if (r < 0 && st->mode == STORE_READ && st->db && needs_shm_write(st)) {
+		/* A reader that may not create the -shm file (a root-owned
+		 * database read by another user, a read-only copy): no writer
+		 * has the file open (it would have created -shm), so it cannot
+		 * change under us; read it immutable. */
+		sqlite3_close(st->db);
+		st->db = NULL;
+		r = open_db(st, path, 1);
+		if (r == 0)
+			r = read_kind(st, &k);
+	}
 	if (r == 0 && st->mode == STORE_WRITE && k.app_id == 0 &&
 	    k.tables == 0) {
 		r = init_file(st);

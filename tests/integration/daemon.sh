@@ -60,6 +60,28 @@ n=$(cd "$WORK/cwd" && "$SOCKHIST" snapshots --format csv | tail -n +2 | wc -l)
 SOCKHIST_DB="$WORK/env.db" in_ns "$SOCKHISTD" --once 2>/dev/null || fail "--once with SOCKHIST_DB failed"
 SOCKHIST_DB="$WORK/env.db" "$SOCKHIST" snapshots >/dev/null || fail "sockhist with SOCKHIST_DB failed"
 
+# Another user can read a root-owned history in a directory it may not
+# write to (so it cannot create a -shm file of its own): while it is being
+# written, and after the recorder is gone.  The analyzer is copied where
+# that user may run it.
+chmod 711 "$WORK"
+mkdir -m 755 "$WORK/ro"
+cp "$SOCKHIST" "$WORK/ro/sockhist"
+as_nobody() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
+}
+ip netns exec "$NS" "$SOCKHISTD" --db "$WORK/ro/h.db" --interval 200ms 2>/dev/null &
+D=$!
+sleep 0.6
+as_nobody "$WORK/ro/sockhist" --db "$WORK/ro/h.db" show -tan >/dev/null 2>"$WORK/ro.err" ||
+	fail "another user cannot read while recording: $(cat "$WORK/ro.err")"
+kill -TERM "$D"
+wait "$D" || fail "sockhistd exited non-zero on SIGTERM"
+[ ! -e "$WORK/ro/h.db-shm" ] || fail "the -shm file outlived the recorder"
+as_nobody "$WORK/ro/sockhist" --db "$WORK/ro/h.db" show -tan >"$WORK/ro.out" 2>"$WORK/ro.err" ||
+	fail "another user cannot read after recording: $(cat "$WORK/ro.err")"
+grep -q ':5000' "$WORK/ro.out" || fail "another user's view lacks the mix"
+
 # Bad intervals are refused with one line and a non-zero exit.
 for bad in 0s -1s 10x abc ""; do
 	if "$SOCKHISTD" --once --interval "$bad" --db "$WORK/x.db" 2>"$WORK/e"; then
