@@ -8,14 +8,15 @@
  * Readers open with SQLITE_OPEN_READONLY and run only short statements, so a
  * reader never blocks the writer and always sees the newest committed frame.
  * A reader that may not create the -shm file (another user than the
- * recorder's, a read-only copy) and finds none, so no writer is active,
- * reopens the file immutable.
+ * recorder's, a read-only copy) and finds no -wal file, so no writer is
+ * active, reopens the file immutable.
  *
  * Refusals are classified once, at open, from SQLite's own checks (not a
  * database, malformed) and from the header pragmas (foreign application_id,
  * newer user_version), each with a fixed one-line message.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -362,6 +363,15 @@ static int needs_shm_write(struct store *st)
 	return ec == SQLITE_READONLY || ec == SQLITE_CANTOPEN;
 }
 
+/* Is there a -wal file beside path (a writer is, or was, mid-work)? */
+static int wal_exists(const char *path)
+{
+	char wal[PATH_MAX];
+
+	return snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal) ||
+	       access(wal, F_OK) == 0;
+}
+
 /* Open, classify, create or set up; see store.h. */
 static int open_store(struct store *st, const char *path)
 {
@@ -370,11 +380,12 @@ static int open_store(struct store *st, const char *path)
 
 	if (r == 0)
 		r = read_kind(st, &k);
-	if (r < 0 && st->mode == STORE_READ && st->db && needs_shm_write(st)) {
+	if (r < 0 && st->mode == STORE_READ && st->db && needs_shm_write(st) &&
+	    !wal_exists(path)) {
 		/* A reader that may not create the -shm file (a root-owned
-		 * database read by another user, a read-only copy): no writer
-		 * has the file open (it would have created -shm), so it cannot
-		 * change under us; read it immutable. */
+		 * database read by another user, a read-only copy) and no
+		 * -wal file: no writer has the file open, so it cannot change
+		 * under us; read it immutable. */
 		sqlite3_close(st->db);
 		st->db = NULL;
 		r = open_db(st, path, 1);
