@@ -21,6 +21,7 @@
 #include <err.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -87,6 +88,31 @@ static void worker(int idx, int conns, int ready_fd)
 		err(1, "ready");
 	pause();
 	_exit(0);
+}
+
+/* Wait until n workers said they are ready on fd; -1 if one dies first
+ * (its status is printed). */
+static int wait_ready(int fd, int n)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int status;
+	pid_t dead;
+	char c;
+
+	while (n > 0) {
+		if (poll(&p, 1, 200) > 0 && read(fd, &c, 1) == 1) {
+			n--;
+			continue;
+		}
+		dead = waitpid(-1, &status, WNOHANG);
+		if (dead > 0) {
+			warnx("worker %d %s %d", (int)dead,
+			      WIFSIGNALED(status) ? "killed by signal" : "exited with",
+			      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Spawn argv with stdout to /dev/null; return its wall time and rusage. */
@@ -257,10 +283,12 @@ int main(int argc, char **argv)
 		if ((workers[i] = fork()) == 0)
 			worker(i, share, pfd[1]);
 	}
-	for (int i = 0; i < procs; i++) {
-		char c;
-		if (read(pfd[0], &c, 1) != 1)
-			errx(1, "a worker failed");
+	if (wait_ready(pfd[0], procs) < 0) {
+		for (int i = 0; i < procs; i++)
+			kill(workers[i], SIGKILL);
+		snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
+		sh(cmd);
+		errx(1, "a worker died before its connections were open");
 	}
 	printf("setup: %d connections (%d sockets + %d listeners) over %d processes in %.1f s\n",
 	       conns, 2 * conns, procs, procs, (now_ms() - t0) / 1e3);

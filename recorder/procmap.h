@@ -17,7 +17,8 @@
  *     nobody is known to own: then every fd not known to hold a live socket;
  *   - a socket still unowned after two such searches is remembered as
  *     ownerless and not searched for again until the periodic full rescan
- *     (every PROCMAP_RESCAN_NS), which drops the whole cache;
+ *     (every PROCMAP_RESCAN_NS), which drops the whole cache and reads every
+ *     fd link, on two threads each walking half of the processes;
  *   - comm is re-read every snapshot for the processes that own sockets, so
  *     an exec shows its new name at once.
  * Known limit: when a process's fd count does not change, an fd number that
