@@ -2,7 +2,8 @@
 # setup.sh — the quick start: install what is missing, build, then either
 # record (`./setup.sh record [sockhistd options]`) or run the whole test
 # suite (`./setup.sh test`): a -Werror build, then the same suite again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# AddressSanitizer + UndefinedBehaviorSanitizer, and under ThreadSanitizer
+# (the recorder dumps and walks /proc on several threads).
 set -eu
 cd "$(dirname "$0")"
 
@@ -55,13 +56,19 @@ test)
 	install_missing
 	build build
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	build build-tsan -Db_sanitize=thread
 	status=0
 	run_suite build || status=1
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		run_suite build-asan || status=1
-	pass=$(grep -hoE '^Ok: +[0-9]+' build/suite.out build-asan/suite.out | awk '{s += $2} END {print s + 0}')
-	failed=$(grep -hoE '^(Fail|Timeout|Unexpected Pass): +[0-9]+' build/suite.out build-asan/suite.out | awk '{s += $NF} END {print s + 0}')
-	skipped=$(grep -hoE '^Skipped: +[0-9]+' build/suite.out build-asan/suite.out | awk '{s += $2} END {print s + 0}')
+	TSAN_OPTIONS=halt_on_error=1 run_suite build-tsan || status=1
+	logs="build/suite.out build-asan/suite.out build-tsan/suite.out"
+	# shellcheck disable=SC2086
+	pass=$(grep -hoE '^Ok: +[0-9]+' $logs | awk '{s += $2} END {print s + 0}')
+	# shellcheck disable=SC2086
+	failed=$(grep -hoE '^(Fail|Timeout|Unexpected Pass): +[0-9]+' $logs | awk '{s += $NF} END {print s + 0}')
+	# shellcheck disable=SC2086
+	skipped=$(grep -hoE '^Skipped: +[0-9]+' $logs | awk '{s += $2} END {print s + 0}')
 	echo "tests: $pass passed, $failed failed, $skipped skipped"
 	exit "$status"
 	;;
