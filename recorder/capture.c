@@ -1,7 +1,8 @@
 /*
  * capture.c — run every dump in ss order (unix, raw, udp, tcp; IPv4 before
- * IPv6; raw from /proc/net/raw{,6} when the kernel lacks raw_diag), then put
- * the records in cookie order, drop the duplicates a non-atomic dump can
+ * IPv6; raw from /proc/net/raw{,6} when the kernel lacks raw_diag) while a
+ * second thread brings the owner cache up to date from /proc, then put the
+ * records in cookie order, drop the duplicates a non-atomic dump can
  * produce, and attach owner processes.
  */
 #include <errno.h>

@@ -3,7 +3,8 @@
  * sock_diag dump, deduplicated and sorted by cookie, with owner processes,
  * wall-clock time and namespace inode.
  *
- * The capture keeps its netlink socket and process index across snapshots.
+ * The capture keeps its netlink socket and process index across snapshots;
+ * each snapshot walks /proc on a second thread while the dumps run.
  * A dump that fails (a diag module missing, IPv6 disabled...) is left out of
  * the snapshot and reported on stderr once, not on every snapshot.
  */

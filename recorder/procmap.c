@@ -27,6 +27,7 @@
 #define DENTS_BUF (32 * 1024)
 #define COMM_MAX 64
 #define NEG_MISSES 2            /* failed searches before "ownerless" */
+#define FD_DIR_MAX 300          /* room for a /proc/PID/fd path */
 
 enum {
 	FDE_FRESH = 1,          /* read with readlink in this snapshot */
@@ -256,6 +257,12 @@ static int list_pids(struct procmap *pm)
 	return err;
 }
 
+/* Write root/PID/fd into path (FD_DIR_MAX bytes). */
+static void fd_dir_path(char path[FD_DIR_MAX], const char *root, uint64_t pid)
+{
+	snprintf(path, FD_DIR_MAX, "%s/%u/fd", root, (uint32_t)pid);
+}
+
 /* How many fds process pid has open: the size /proc/PID/fd reports since
  * Linux 6.2 (always 0 before, which only disables the shortcut). */
 static uint32_t count_fds(const char *fddir)
@@ -269,9 +276,9 @@ static uint32_t count_fds(const char *fddir)
  * -1 when the process is gone or we may not look into it. */
 static int open_fd_dir(const char *root, struct pid_ent *p)
 {
-	char path[300];
+	char path[FD_DIR_MAX];
 
-	snprintf(path, sizeof(path), "%s/%u/fd", root, (uint32_t)p->key);
+	fd_dir_path(path, root, p->key);
 	p->nfds = count_fds(path);
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
@@ -340,14 +347,17 @@ static int collect_fd(void *ctx, uint32_t pid, uint32_t fd, int dirfd,
 	return 0;
 }
 
-/* Walk every process of a part (a thread body). */
+/* Walk every process of a part (a thread body; split_pids already noted
+ * each process's fd count). */
 static void *walk_part_run(void *arg)
 {
 	struct walk_part *w = arg;
+	char path[FD_DIR_MAX];
 	int dirfd;
 
 	for (size_t i = 0; i < w->npids && w->err == 0; i++) {
-		dirfd = open_fd_dir(w->root, w->pids[i]);
+		fd_dir_path(path, w->root, w->pids[i]->key);
+		dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dirfd >= 0)
 			w->err = list_fds(w->dents, &w->st,
 					  (uint32_t)w->pids[i]->key, dirfd,
@@ -356,49 +366,43 @@ static void *walk_part_run(void *arg)
 	return NULL;
 }
 
-/* Split the processes into two parts of about equal fd counts (largest
- * first, each to the lighter part).  *buf (freed by the caller) holds the
- * processes sorted in its first half and the parts in its second: part 0
- * from the front, part 1 from the back. */
-static int split_pids(struct procmap *pm, struct walk_part part[2],
-		      struct pid_ent ***buf)
+/* qsort comparator: processes with more open fds first. */
+static int more_fds_first(const void *a, const void *b)
 {
-	struct pid_ent **all = malloc((2 * pm->pids.n + 1) * sizeof(*all));
-	char path[300];
+	const struct pid_ent *x = *(struct pid_ent *const *)a;
+	const struct pid_ent *y = *(struct pid_ent *const *)b;
+
+	return (x->nfds < y->nfds) - (x->nfds > y->nfds);
+}
+
+/* Split the processes into two parts of about equal fd counts (largest
+ * first, each to the lighter part).  buf (2 * pm->pids.n slots) ends with
+ * part 0 at its start and part 1 at buf + pm->pids.n. */
+static void split_pids(struct procmap *pm, struct pid_ent **buf,
+		       struct walk_part part[2])
+{
+	char path[FD_DIR_MAX];
 	size_t n = 0;
 
-	*buf = all;
-	if (!all)
-		return -ENOMEM;
 	for (size_t i = 0; i < pm->pids.cap; i++) {
 		struct pid_ent *p = otab_slot(&pm->pids, i);
 
 		if (!p)
 			continue;
-		snprintf(path, sizeof(path), "%s/%u/fd", pm->root, (uint32_t)p->key);
+		fd_dir_path(path, pm->root, p->key);
 		p->nfds = count_fds(path);
-		all[n++] = p;
+		buf[n++] = p;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct pid_ent *p = all[i];
-		size_t k = i;
-
-		for (; k > 0 && all[k - 1]->nfds < p->nfds; k--)
-			all[k] = all[k - 1];
-		all[k] = p;
-	}
-	part[0].pids = all + n;
-	part[1].pids = all + 2 * n;
+	qsort(buf, n, sizeof(*buf), more_fds_first);
+	part[0].pids = buf;
+	part[1].pids = buf + n;
 	for (size_t i = 0; i < n; i++) {
 		struct walk_part *w = &part[part[1].weight < part[0].weight];
 
-		w->weight += all[i]->nfds == UINT32_MAX ? 1 : all[i]->nfds;
-		if (w == &part[0])
-			part[0].pids[part[0].npids++] = all[i];
-		else
-			*--part[1].pids = all[i], part[1].npids++;
+		/* part 0 fills buf from the front, never past entry i */
+		w->pids[w->npids++] = buf[i];
+		w->weight += buf[i]->nfds == UINT32_MAX ? 1 : buf[i]->nfds;
 	}
-	return 0;
 }
 
 /* Move what the parts found into the cache and add up their counters. */
@@ -436,11 +440,12 @@ static int list_all_parallel(struct procmap *pm)
 		{ .root = pm->root, .dents = pm->dents },
 		{ .root = pm->root, .dents = malloc(DENTS_BUF) },
 	};
-	struct pid_ent **all = NULL;
+	struct pid_ent **buf = malloc((2 * pm->pids.n + 1) * sizeof(*buf));
 	pthread_t t;
-	int threaded = 0, err = part[1].dents ? split_pids(pm, part, &all) : -ENOMEM;
+	int threaded, err = buf && part[1].dents ? 0 : -ENOMEM;
 
 	if (err == 0) {
+		split_pids(pm, buf, part);
 		threaded = pthread_create(&t, NULL, walk_part_run, &part[1]) == 0;
 		walk_part_run(&part[0]);
 		if (threaded)
@@ -449,7 +454,7 @@ static int list_all_parallel(struct procmap *pm)
 			walk_part_run(&part[1]);
 		err = merge_parts(pm, part);
 	}
-	free(all);
+	free(buf);
 	free(part[0].found);
 	free(part[1].found);
 	free(part[1].dents);
@@ -567,7 +572,7 @@ static void mark_relist(struct procmap *pm)
 {
 	const struct pid_ent *old;
 	struct pid_ent *p;
-	char path[300];
+	char path[FD_DIR_MAX];
 	size_t i;
 
 	for (i = 0; i < pm->pids.cap; i++) {
@@ -575,8 +580,7 @@ static void mark_relist(struct procmap *pm)
 		if (!p)
 			continue;
 		old = otab_find(&pm->pids_prev, p->key);
-		snprintf(path, sizeof(path), "%s/%u/fd", pm->root,
-			 (uint32_t)p->key);
+		fd_dir_path(path, pm->root, p->key);
 		p->nfds = old ? old->nfds : 0;
 		p->relist = !old || count_fds(path) != old->nfds;
 	}
