@@ -445,6 +445,12 @@ const char *store_errmsg(const struct store *st)
 	return st->msg;
 }
 
+/* The SQLite handle; see store.h. */
+struct sqlite3 *store_sqlite(struct store *st)
+{
+	return st->db;
+}
+
 /* Cap the database at `bytes` (rounded down to whole pages); see store.h. */
 int store_set_size_limit(struct store *st, uint64_t bytes)
 {

@@ -51,6 +51,10 @@ void store_close(struct store *st);
 /* The message for the last failure on st. */
 const char *store_errmsg(const struct store *st);
 
+/* The SQLite handle, for read-only queries of the tables in sql/schema.sql
+ * (histograms, the sock index).  Run only short statements on it. */
+struct sqlite3 *store_sqlite(struct store *st);
+
 /* Cap the file at `bytes` (whole pages; PRAGMA max_page_count) for this
  * connection: an append that would grow past it fails with -ENOSPC. */
 int store_set_size_limit(struct store *st, uint64_t bytes);
