@@ -24,220 +24,20 @@
 #include <zstd.h>
 
 #include "codec.h"
+#include "recfields.h"
 
 #define HDR_LEN 48
 #define HDR_MAGIC "SKHF"
 #define STAGE_LEN (64 * 1024)
 #define MAX_RAW_LEN (1024u * 1024 * 1024) /* decompressed payload cap */
-#define MAX_BLOB_LEN 65535u /* a netlink attribute cannot be longer */
-
-/* How a column stores its values. */
-enum col_enc {
-	ENC_RAW8,   /* one byte per row, verbatim */
-	ENC_VARINT, /* unsigned LEB128 */
-	ENC_DELTA,  /* LEB128 of zigzag(value - previous row's value) */
-};
-
-/* One record field; arrays become `count` consecutive columns. */
-struct field {
-	const char *name;
-	uint16_t offset;
-	uint8_t size;   /* bytes per element: 1, 2, 4 or 8 */
-	uint8_t count;  /* elements; 1 for scalars */
-	uint8_t enc;    /* enum col_enc */
-	uint8_t since;  /* first codec version that stores this field */
-};
-
-#define MEMBER(f) (((struct sock_record *)0)->f)
-#define SCALAR(f, e) \
-	{ #f, offsetof(struct sock_record, f), sizeof(MEMBER(f)), 1, e, 1 }
-#define ARRAY(f, e) \
-	{ #f, offsetof(struct sock_record, f), sizeof(MEMBER(f)[0]), \
-	  sizeof(MEMBER(f)) / sizeof(MEMBER(f)[0]), e, 1 }
-
-/* Column order of codec version 1.  Frames using it are on disk: never
- * reorder or remove an entry; a new field gets a new line with since = the
- * codec version that introduces it.  proc_first and the *_off fields are not
- * stored: the decoder derives them from proc_count and the *_len fields. */
-static const struct field fields[] = {
-	SCALAR(cookie, ENC_DELTA),
-	SCALAR(inode, ENC_DELTA),
-	SCALAR(cgroup_id, ENC_VARINT),
-	SCALAR(has, ENC_VARINT),
-	SCALAR(netid, ENC_RAW8),
-	SCALAR(family, ENC_RAW8),
-	SCALAR(state, ENC_RAW8),
-	SCALAR(timer, ENC_RAW8),
-	SCALAR(retrans, ENC_RAW8),
-	SCALAR(shutdown, ENC_RAW8),
-	SCALAR(tos, ENC_RAW8),
-	SCALAR(tclass, ENC_RAW8),
-	SCALAR(v6only, ENC_RAW8),
-	SCALAR(protocol, ENC_RAW8),
-	SCALAR(sport, ENC_VARINT),
-	SCALAR(dport, ENC_VARINT),
-	SCALAR(expires_ms, ENC_VARINT),
-	SCALAR(rqueue, ENC_VARINT),
-	SCALAR(wqueue, ENC_VARINT),
-	SCALAR(ifindex, ENC_VARINT),
-	SCALAR(uid, ENC_VARINT),
-	SCALAR(class_id, ENC_VARINT),
-	SCALAR(mark, ENC_VARINT),
-	SCALAR(peer_inode, ENC_VARINT),
-	SCALAR(vfs_ino, ENC_VARINT),
-	SCALAR(vfs_dev, ENC_VARINT),
-	ARRAY(meminfo, ENC_VARINT),
-	ARRAY(skmem, ENC_VARINT),
-	SCALAR(skmem_count, ENC_RAW8),
-	ARRAY(src, ENC_RAW8),
-	ARRAY(dst, ENC_RAW8),
-	SCALAR(name, ENC_VARINT),
-	SCALAR(cong, ENC_VARINT),
-	SCALAR(tcpi_len, ENC_VARINT),
-	SCALAR(ccinfo_len, ENC_VARINT),
-	SCALAR(ccinfo_kind, ENC_RAW8),
-	SCALAR(icons_len, ENC_VARINT),
-	SCALAR(proc_count, ENC_VARINT),
-};
-
-/* Raw attribute bytes a record points into the byte pool for, in the order
- * their word columns are stored. */
-struct blob_field {
-	const char *name;
-	uint16_t off;   /* offsetof the uint32_t byte-pool offset */
-	uint16_t len;   /* offsetof the uint32_t length */
-};
-
-#define BLOB(o, l, what) \
-	{ what, offsetof(struct sock_record, o), \
-	  offsetof(struct sock_record, l) }
-
-static const struct blob_field blobs[] = {
-	BLOB(tcpi_off, tcpi_len, "tcp_info"),
-	BLOB(ccinfo_off, ccinfo_len, "ccinfo"),
-	BLOB(icons_off, icons_len, "icons"),
-};
-
-#define NBLOBS (sizeof(blobs) / sizeof(blobs[0]))
-
-#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
-
-/* A change to the record layout must be a conscious codec decision. */
-_Static_assert(sizeof(struct sock_record) == 232,
-	       "struct sock_record changed: update the codec field table");
-
-/* ---- shared helpers ---------------------------------------------------- */
-
-/* CRC-32 (IEEE 802.3, reflected) of n bytes; used for the header only. */
-static uint32_t crc32(const uint8_t *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-
-	for (size_t i = 0; i < n; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-	}
-	return ~c;
-}
-
-/* Store/load little-endian integers of n bytes. */
-static void put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-/* The little-endian 32-bit word at p. */
-static inline uint32_t le32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
-
-/* Read one element of `size` bytes from a record field into a u64. */
-static uint64_t load_elem(const void *p, unsigned size)
-{
-	uint8_t u8;
-	uint16_t u16;
-	uint32_t u32;
-	uint64_t u64;
-
-	switch (size) {
-	case 1: memcpy(&u8, p, 1); return u8;
-	case 2: memcpy(&u16, p, 2); return u16;
-	case 4: memcpy(&u32, p, 4); return u32;
-	default: memcpy(&u64, p, 8); return u64;
-	}
-}
-
-/* Write v (already known to fit) into a record field element. */
-static void store_elem(void *p, unsigned size, uint64_t v)
-{
-	uint8_t u8 = (uint8_t)v;
-	uint16_t u16 = (uint16_t)v;
-	uint32_t u32 = (uint32_t)v;
-
-	switch (size) {
-	case 1: memcpy(p, &u8, 1); break;
-	case 2: memcpy(p, &u16, 2); break;
-	case 4: memcpy(p, &u32, 4); break;
-	default: memcpy(p, &v, 8); break;
-	}
-}
-
-/* The uint32_t at byte offset off of a record. */
-static uint32_t rec_u32(const struct sock_record *r, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, (const uint8_t *)r + off, 4);
-	return v;
-}
-
-static void rec_set_u32(struct sock_record *r, size_t off, uint32_t v)
-{
-	memcpy((uint8_t *)r + off, &v, 4);
-}
-
-/* Total blob bytes of one record. */
-static uint64_t rec_blob_bytes(const struct sock_record *r)
-{
-	uint64_t n = 0;
-
-	for (size_t b = 0; b < NBLOBS; b++)
-		n += rec_u32(r, blobs[b].len);
-	return n;
-}
-
-static uint64_t zigzag(int64_t v)
-{
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static int64_t unzigzag(uint64_t v)
-{
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
 
 /* Number of record fields stored by codec `version`. */
 static unsigned fields_in(int version)
 {
 	unsigned n = 0;
 
-	for (size_t i = 0; i < NFIELDS; i++)
-		n += fields[i].since <= version;
+	for (size_t i = 0; i < REC_NFIELDS; i++)
+		n += rec_fields[i].since <= version;
 	return n;
 }
 
@@ -311,38 +111,6 @@ static void enc_put(struct enc *e, const void *data, size_t n)
 	}
 }
 
-/* Check what the encoder relies on: every offset and range inside its pool.
- * Returns 0 or -EINVAL. */
-static int enc_validate(const struct snapshot *s)
-{
-	uint64_t nprocs = 0, nbytes = 0;
-
-	if (s->strpool_len == 0 || s->strpool[s->strpool_len - 1] != '\0' ||
-	    s->nrecs > UINT32_MAX)
-		return -EINVAL;
-	for (size_t i = 0; i < s->nrecs; i++) {
-		const struct sock_record *r = &s->recs[i];
-		if (r->name >= s->strpool_len || r->cong >= s->strpool_len ||
-		    r->netid >= NETID_COUNT || r->skmem_count > SR_SKMEM_MAX ||
-		    (uint64_t)r->proc_first + r->proc_count > s->nprocs)
-			return -EINVAL;
-		for (size_t b = 0; b < NBLOBS; b++) {
-			uint32_t len = rec_u32(r, blobs[b].len);
-			if (len > MAX_BLOB_LEN || (uint64_t)rec_u32(r,
-					blobs[b].off) + len > s->nbytes)
-				return -EINVAL;
-		}
-		for (uint32_t k = 0; k < r->proc_count; k++)
-			if (s->procs[r->proc_first + k].comm >= s->strpool_len)
-				return -EINVAL;
-		nprocs += r->proc_count;
-		nbytes += rec_blob_bytes(r);
-	}
-	if (nprocs > UINT32_MAX || nbytes > UINT32_MAX)
-		return -EINVAL;
-	return 0;
-}
-
 /* Columns being built row by row: column c's encoded bytes are
  * buf[start[c] .. pos[c]), with room reserved for its worst case. */
 struct colset {
@@ -395,44 +163,10 @@ static void cols_emit(struct enc *e, struct colset *cs)
 	cols_free(cs);
 }
 
-/* Append v as an unsigned LEB128 varint at *pp. */
-static inline void put_varint(uint8_t **pp, uint64_t v)
-{
-	uint8_t *p = *pp;
-
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	*pp = p;
-}
-
-/* One record column: where its element is and how it is stored. */
-struct rcol {
-	uint16_t off;
-	uint8_t size;
-	uint8_t enc;
-};
-
 /* Worst-case encoded bytes of one element of `size` bytes. */
 static size_t elem_max(unsigned size, enum col_enc enc)
 {
 	return enc == ENC_RAW8 ? 1 : (size * 8 + 6) / 7;
-}
-
-/* The record columns of codec version 1 in format order; returns how many
- * (at most max). */
-static size_t record_cols(struct rcol *rc, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t f = 0; f < NFIELDS; f++)
-		for (unsigned j = 0; j < fields[f].count && n < max; j++)
-			rc[n++] = (struct rcol){
-				(uint16_t)(fields[f].offset + j * fields[f].size),
-				fields[f].size, fields[f].enc };
-	return n;
 }
 
 /* Append one record's element for column c. */
@@ -481,7 +215,7 @@ static void enc_record_group(struct enc *e, const struct snapshot *s,
 static void enc_records(struct enc *e, const struct snapshot *s)
 {
 	struct rcol rc[MAX_RCOLS];
-	size_t n = record_cols(rc, MAX_RCOLS);
+	size_t n = rec_columns(rc, MAX_RCOLS, CODEC_COLUMNAR_V1);
 
 	for (size_t c = 0; c < n && !e->err; c += GROUP_COLS)
 		enc_record_group(e, s, rc + c,
@@ -605,7 +339,7 @@ static void enc_header(struct enc *e, const struct snapshot *s)
 	put_le(h + 24, e->raw_len, 4);
 	put_le(h + 28, (uint64_t)s->time_ns, 8);
 	put_le(h + 36, s->netns_ino, 8);
-	put_le(h + 44, crc32(h, 44), 4);
+	put_le(h + 44, crc32_ieee(h, 44), 4);
 }
 
 /* Set up the compressor and output buffer for a snapshot of s's size. */
@@ -632,7 +366,7 @@ int codec_encode(const struct snapshot *s, int zstd_level, uint8_t **out,
 		 size_t *outlen)
 {
 	struct enc e;
-	int r = enc_validate(s);
+	int r = rec_validate_snapshot(s);
 
 	if (r < 0)
 		return r;
@@ -641,8 +375,8 @@ int codec_encode(const struct snapshot *s, int zstd_level, uint8_t **out,
 		enc_records(&e, s);
 		enc_procs(&e, s);
 		enc_put(&e, s->strpool, s->strpool_len);
-		for (size_t b = 0; b < NBLOBS; b++)
-			enc_blob(&e, s, &blobs[b]);
+		for (size_t b = 0; b < REC_NBLOBS; b++)
+			enc_blob(&e, s, &rec_blobs[b]);
 		enc_flush(&e, ZSTD_e_end);
 		r = e.err;
 	}
@@ -668,47 +402,13 @@ struct hdr {
 	uint64_t netns_ino;
 };
 
-struct rd {
-	const uint8_t *p, *end;
-};
-
-/* Read one unsigned LEB128 varint of at most 64 bits. */
-static int rd_varint(struct rd *r, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (unsigned shift = 0; shift < 64; shift += 7) {
-		if (r->p == r->end)
-			return -EBADMSG;
-		uint8_t b = *r->p++;
-		if (shift == 63 && b > 1)
-			return -EBADMSG;
-		x |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -EBADMSG;
-}
-
-/* Read a varint that must fit in `size` bytes. */
-static int rd_uint(struct rd *r, unsigned size, uint64_t *v)
-{
-	int e = rd_varint(r, v);
-
-	if (e == 0 && size < 8 && (*v >> (8 * size)) != 0)
-		return -EBADMSG;
-	return e;
-}
-
 static int dec_check_counts(const struct hdr *h);
 
 /* Parse and check the fixed header of a version-1 blob. */
 static int dec_header(const uint8_t *b, size_t len, struct hdr *h)
 {
 	if (len < HDR_LEN || memcmp(b, HDR_MAGIC, 4) != 0 ||
-	    get_le(b + 44, 4) != crc32(b, 44) ||
+	    get_le(b + 44, 4) != crc32_ieee(b, 44) ||
 	    b[4] != CODEC_COLUMNAR_V1 ||
 	    b[5] != fields_in(CODEC_COLUMNAR_V1) ||
 	    get_le(b + 6, 2) != HDR_LEN)
@@ -787,8 +487,8 @@ static int dec_inflate(const uint8_t *src, size_t len, uint32_t raw_len,
 /* Read the record columns into s->recs (already nrecs zeroed records). */
 static int dec_records(struct rd *rd, int version, struct snapshot *s)
 {
-	for (size_t f = 0; f < NFIELDS; f++) {
-		const struct field *fd = &fields[f];
+	for (size_t f = 0; f < REC_NFIELDS; f++) {
+		const struct field *fd = &rec_fields[f];
 		if (fd->since > version)
 			continue;
 		for (unsigned j = 0; j < fd->count; j++) {
@@ -825,8 +525,8 @@ static int dec_check_records(const struct snapshot *s, const struct hdr *h)
 		if (r->netid >= NETID_COUNT || r->skmem_count > SR_SKMEM_MAX ||
 		    r->name >= h->strpool_len || r->cong >= h->strpool_len)
 			return -EBADMSG;
-		for (size_t b = 0; b < NBLOBS; b++)
-			if (rec_u32(r, blobs[b].len) > MAX_BLOB_LEN)
+		for (size_t b = 0; b < REC_NBLOBS; b++)
+			if (rec_u32(r, rec_blobs[b].len) > MAX_BLOB_LEN)
 				return -EBADMSG;
 		nprocs += r->proc_count;
 		nbytes += rec_blob_bytes(r);
@@ -917,9 +617,9 @@ static void dec_blob_layout(struct snapshot *s)
 	uint32_t at = 0;
 
 	for (size_t i = 0; i < s->nrecs; i++) {
-		for (size_t b = 0; b < NBLOBS; b++) {
-			uint32_t len = rec_u32(&s->recs[i], blobs[b].len);
-			rec_set_u32(&s->recs[i], blobs[b].off, len ? at : 0);
+		for (size_t b = 0; b < REC_NBLOBS; b++) {
+			uint32_t len = rec_u32(&s->recs[i], rec_blobs[b].len);
+			rec_set_u32(&s->recs[i], rec_blobs[b].off, len ? at : 0);
 			at += len;
 		}
 	}
@@ -958,19 +658,19 @@ static int dec_blobs(struct rd *rd, const struct hdr *h, struct snapshot *s)
 	int64_t base = 0;
 
 	dec_blob_layout(s);
-	for (size_t b = 0; r == 0 && b < NBLOBS; b++)
-		r = dec_blob(rd, &blobs[b], s, buf);
+	for (size_t b = 0; r == 0 && b < REC_NBLOBS; b++)
+		r = dec_blob(rd, &rec_blobs[b], s, buf);
 	if (r == 0 && h->nbytes > 0) {
 		base = snapshot_add_bytes(s, buf, h->nbytes);
 		if (base < 0)
 			r = (int)base;
 	}
 	for (size_t i = 0; r == 0 && base > 0 && i < s->nrecs; i++) {
-		for (size_t b = 0; b < NBLOBS; b++) {
+		for (size_t b = 0; b < REC_NBLOBS; b++) {
 			struct sock_record *rec = &s->recs[i];
-			if (rec_u32(rec, blobs[b].len))
-				rec_set_u32(rec, blobs[b].off, (uint32_t)(base +
-					rec_u32(rec, blobs[b].off)));
+			if (rec_u32(rec, rec_blobs[b].len))
+				rec_set_u32(rec, rec_blobs[b].off, (uint32_t)(base +
+					rec_u32(rec, rec_blobs[b].off)));
 		}
 	}
 	free(buf);

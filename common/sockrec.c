@@ -58,6 +58,7 @@ void snapshot_reset(struct snapshot *s)
 {
 	s->time_ns = 0;
 	s->netns_ino = 0;
+	s->capture_ns = 0;
 	s->nrecs = 0;
 	s->nprocs = 0;
 	s->nbytes = 0;
@@ -143,7 +144,10 @@ int64_t snapshot_add_bytes(struct snapshot *s, const void *data, size_t len)
 	if (grow((void **)&s->bytes, &s->bytes_cap, s->nbytes + len, 1) < 0)
 		return -ENOMEM;
 	int64_t off = (int64_t)s->nbytes;
-	memcpy(s->bytes + s->nbytes, data, len);
+	if (data)
+		memcpy(s->bytes + s->nbytes, data, len);
+	else
+		memset(s->bytes + s->nbytes, 0, len);
 	s->nbytes += len;
 	return off;
 }

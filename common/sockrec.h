@@ -112,6 +112,7 @@ struct sr_process {
 struct snapshot {
 	int64_t time_ns;        /* wall clock, UTC, ns since the epoch */
 	uint64_t netns_ino;     /* network namespace the records come from */
+	int64_t capture_ns;     /* how long taking it took; 0 if unknown */
 	struct sock_record *recs;
 	size_t nrecs, recs_cap;
 	struct sr_process *procs;
@@ -139,7 +140,8 @@ struct sock_record *snapshot_add_record(struct snapshot *s);
 /* Intern a string of len bytes (need not be NUL-terminated); returns its pool
  * offset (>0 unless len==0) or -ENOMEM. */
 int64_t snapshot_intern(struct snapshot *s, const char *str, size_t len);
-/* Copy len raw bytes into the byte pool; returns the offset or -ENOMEM. */
+/* Copy len raw bytes (zeros when data is NULL) into the byte pool; returns
+ * the offset or -ENOMEM. */
 int64_t snapshot_add_bytes(struct snapshot *s, const void *data, size_t len);
 /* Append an owner process; returns 0 or -ENOMEM. */
 int snapshot_add_process(struct snapshot *s, uint32_t pid, uint32_t fd,

@@ -13,7 +13,13 @@
  *
  * Refusals are classified once, at open, from SQLite's own checks (not a
  * database, malformed) and from the header pragmas (foreign application_id,
- * newer user_version), each with a fixed one-line message.
+ * newer user_version), each with a fixed one-line message.  An older file
+ * is migrated: in place by the writer, into a private in-memory copy by a
+ * reader (which may not write the file).
+ *
+ * Loading a frame replays its chain from the keyframe (chain.h); the last
+ * chain replayed is kept, so reading frames in order costs one frame each.
+ * The writer's side is in store_append.c and store_index.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,11 +33,10 @@
 #include <unistd.h>
 
 #include "codec.h"
-#include "store.h"
+#include "store_int.h"
 #include "timeexpr.h"
 
 #define BUSY_TIMEOUT_MS 5000
-#define PAGE_SIZE 4096
 #define WAL_AUTOCHECKPOINT_PAGES 1000      /* ~4 MiB of WAL */
 #define JOURNAL_SIZE_LIMIT (16 * 1024 * 1024)
 #define EACH_BATCH 256                     /* frames per read statement */
@@ -39,40 +44,46 @@
 #define STR(x) STR_(x)
 
 extern const char sql_schema[];
+extern const char sql_migrate_2[];
 
 #define FRAME_COLS "id, time_ns, netns_ino, codec, total, " \
-	"tcp, udp, raw, u_str, u_dgr, u_seq, bytes"
-
-enum stmt_id {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_INSERT,
-	ST_AT, ST_BY_ID, ST_LOAD, ST_EACH, ST_COUNT
-};
+	"tcp, udp, raw, u_str, u_dgr, u_seq, bytes, key, took_us"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_INSERT] = "INSERT INTO frame (time_ns, boot, netns_ino, codec, "
-		"total, tcp, udp, raw, u_str, u_dgr, u_seq, bytes, data) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+		"key, total, tcp, udp, raw, u_str, u_dgr, u_seq, took_us, "
+		"bytes, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+		"?11, ?12, ?13, ?14, ?15)",
+	[ST_SET_KEY] = "UPDATE frame SET key = id WHERE id = ?1",
+	[ST_COUNT_ROW] = "INSERT INTO frame_count (frame, netid, state, n) "
+		"VALUES (?1, ?2, ?3, ?4)",
+	[ST_SOCK_NEW] = "INSERT OR IGNORE INTO sock (boot, netns, cookie, "
+		"netid, family, protocol, laddr, lport, raddr, rport, uid, pid, "
+		"comm, path, first) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		"?10, ?11, ?12, ?13, ?14, ?15)",
+	[ST_SOCK_GONE] = "UPDATE sock SET last = ?4 WHERE boot = ?1 AND "
+		"netns = ?2 AND cookie = ?3 AND last IS NULL",
+	[ST_STR_ADD] = "INSERT OR IGNORE INTO str (s) VALUES (?1)",
+	[ST_STR_ID] = "SELECT id FROM str WHERE s = ?1",
+	[ST_ROLLUP] = "INSERT INTO rollup (period, start_ns, netns_ino, kind, "
+		"key, samples, sum, max) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6) "
+		"ON CONFLICT DO UPDATE SET samples = samples + 1, "
+		"sum = sum + excluded.sum, max = max(max, excluded.max)",
 	[ST_AT] = "SELECT " FRAME_COLS " FROM frame WHERE time_ns <= ?1 "
 		"ORDER BY time_ns DESC, id DESC LIMIT 1",
 	[ST_BY_ID] = "SELECT " FRAME_COLS " FROM frame WHERE id = ?1",
-	[ST_LOAD] = "SELECT codec, data FROM frame WHERE id = ?1",
+	[ST_CHAIN] = "SELECT id, codec, data FROM frame WHERE key = ?1 AND "
+		"id > ?2 AND id <= ?3 ORDER BY id",
 	[ST_EACH] = "SELECT " FRAME_COLS " FROM frame WHERE id > ?1 "
 		"ORDER BY id LIMIT " STR(EACH_BATCH),
+	[ST_CHAIN_END] = "SELECT max(id) FROM frame WHERE key = ?1",
 };
 
-struct store {
-	sqlite3 *db;
-	enum store_mode mode;
-	int64_t boot;                    /* boot row of this writer */
-	sqlite3_stmt *stmt[ST_COUNT];
-	char msg[256];
-};
-
-/* Record a printf-style message as the last error; returns code. */
-static int fail(struct store *st, int code, const char *fmt, ...)
+/* Record a printf-style message as the last error; see store_int.h. */
+int store_fail(struct store *st, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -83,49 +94,68 @@ static int fail(struct store *st, int code, const char *fmt, ...)
 }
 
 /* Map an SQLite result code to a negative errno with a one-line message. */
-static int fail_sqlite(struct store *st, int rc)
+int store_fail_sqlite(struct store *st, int rc)
 {
 	const char *why = sqlite3_errmsg(st->db);
 
 	switch (rc & 0xff) {
 	case SQLITE_FULL:
-		return fail(st, -ENOSPC, "disk full, frame not written (%s)", why);
+		return store_fail(st, -ENOSPC, "disk full, frame not written (%s)", why);
 	case SQLITE_CORRUPT:
-		return fail(st, -EBADMSG, "database is damaged (%s)", why);
+		return store_fail(st, -EBADMSG, "database is damaged (%s)", why);
 	case SQLITE_NOTADB:
-		return fail(st, -ENOTSUP, "not a sockhist database");
+		return store_fail(st, -ENOTSUP, "not a sockhist database");
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return fail(st, -EBUSY, "database is locked (%s)", why);
+		return store_fail(st, -EBUSY, "database is locked (%s)", why);
 	case SQLITE_READONLY:
-		return fail(st, -EROFS, "database is read-only (%s)", why);
+		return store_fail(st, -EROFS, "database is read-only (%s)", why);
 	case SQLITE_PERM:
 	case SQLITE_AUTH:
 	case SQLITE_CANTOPEN:
-		return fail(st, -EACCES, "cannot open (%s)", why);
+		return store_fail(st, -EACCES, "cannot open (%s)", why);
 	case SQLITE_NOMEM:
-		return fail(st, -ENOMEM, "out of memory");
+		return store_fail(st, -ENOMEM, "out of memory");
 	default:
-		return fail(st, -EIO, "database error (%s)", why);
+		return store_fail(st, -EIO, "database error (%s)", why);
 	}
 }
 
 /* Run SQL text without results; returns 0 or a mapped error. */
-static int exec(struct store *st, const char *sql)
+int store_exec(struct store *st, const char *sql)
 {
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? 0 : fail_sqlite(st, rc);
+	return rc == SQLITE_OK ? 0 : store_fail_sqlite(st, rc);
+}
+
+/* Prepare a cached statement on first use; see store_int.h. */
+sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id)
+{
+	if (!st->stmt[id]) {
+		int rc = sqlite3_prepare_v3(st->db, stmt_sql[id], -1,
+					    SQLITE_PREPARE_PERSISTENT,
+					    &st->stmt[id], NULL);
+		if (rc != SQLITE_OK) {
+			store_fail(st, rc == SQLITE_ERROR ? -EBADMSG : -EIO,
+				   "database is damaged (%s)",
+				   sqlite3_errmsg(st->db));
+			return NULL;
+		}
+	}
+	return st->stmt[id];
 }
 
 /* Step a cached statement expected to finish without rows, then reset it. */
-static int step_done(struct store *st, enum stmt_id id)
+int store_step_done(struct store *st, enum stmt_id id)
 {
-	sqlite3_stmt *q = st->stmt[id];
+	sqlite3_stmt *q = store_stmt(st, id);
+	if (!q)
+		return -EBADMSG;
 	int rc = sqlite3_step(q);
 
 	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc);
+	return rc == SQLITE_DONE ? 0 : store_fail_sqlite(st, rc);
 }
 
 /* What the header pragmas say about an opened file. */
@@ -143,7 +173,7 @@ static int read_kind(struct store *st, struct file_kind *k)
 		"(SELECT count(*) FROM sqlite_master)", -1, &q, NULL);
 
 	if (rc != SQLITE_OK)
-		return fail_sqlite(st, rc);
+		return store_fail_sqlite(st, rc);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		k->app_id = sqlite3_column_int64(q, 0);
@@ -151,21 +181,21 @@ static int read_kind(struct store *st, struct file_kind *k)
 		k->tables = sqlite3_column_int64(q, 2);
 	}
 	sqlite3_finalize(q);
-	return rc == SQLITE_ROW ? 0 : fail_sqlite(st, rc);
+	return rc == SQLITE_ROW ? 0 : store_fail_sqlite(st, rc);
 }
 
 /* Refuse a file that is not ours or not readable by this build. */
 static int check_kind(struct store *st, const struct file_kind *k)
 {
 	if (k->app_id != STORE_APPLICATION_ID)
-		return fail(st, -ENOTSUP, "not a sockhist database");
+		return store_fail(st, -ENOTSUP, "not a sockhist database");
 	if (k->version > STORE_FORMAT_VERSION)
-		return fail(st, -EPROTONOSUPPORT,
+		return store_fail(st, -EPROTONOSUPPORT,
 			    "written by a newer sockhist (format %lld, this "
 			    "build reads up to %d)", (long long)k->version,
 			    STORE_FORMAT_VERSION);
 	if (k->version < 1)
-		return fail(st, -EBADMSG,
+		return store_fail(st, -EBADMSG,
 			    "database is damaged (no format version)");
 	return 0;
 }
@@ -193,7 +223,7 @@ static int exec_bind(struct store *st, const char *sql, const char *t1,
 	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
 
 	if (rc != SQLITE_OK)
-		return fail_sqlite(st, rc);
+		return store_fail_sqlite(st, rc);
 	sqlite3_bind_text(q, 1, t1, -1, SQLITE_TRANSIENT);
 	if (t2)
 		sqlite3_bind_text(q, 2, t2, -1, SQLITE_TRANSIENT);
@@ -201,21 +231,21 @@ static int exec_bind(struct store *st, const char *sql, const char *t1,
 		sqlite3_bind_int64(q, 2, i2);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : fail_sqlite(st, rc);
+	return rc == SQLITE_DONE ? 0 : store_fail_sqlite(st, rc);
 }
 
-/* Create the schema and the meta rows; runs inside the writer's first
- * transaction on an empty file. */
+/* Create the version-1 schema and the meta rows; runs inside the writer's
+ * first transaction on an empty file.  Opening then migrates it like any
+ * version-1 file, so every migration runs on every new file. */
 static int create_schema(struct store *st)
 {
 	char sql[128], host[256] = "", boot_id[64], now[32];
-	int r = exec(st, sql_schema);
+	int r = store_exec(st, sql_schema);
 
 	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; "
-		 "PRAGMA user_version = %d", STORE_APPLICATION_ID,
-		 STORE_FORMAT_VERSION);
+		 "PRAGMA user_version = 1", STORE_APPLICATION_ID);
 	if (r == 0)
-		r = exec(st, sql);
+		r = store_exec(st, sql);
 	gethostname(host, sizeof(host) - 1);
 	read_boot_id(boot_id, sizeof(boot_id));
 	snprintf(now, sizeof(now), "%lld", (long long)time_now_ns());
@@ -238,17 +268,17 @@ static int init_file(struct store *st)
 	struct file_kind k;
 
 	snprintf(sql, sizeof(sql), "PRAGMA page_size = %d; "
-		 "PRAGMA auto_vacuum = INCREMENTAL", PAGE_SIZE);
-	int r = exec(st, sql);
+		 "PRAGMA auto_vacuum = INCREMENTAL", STORE_PAGE_SIZE);
+	int r = store_exec(st, sql);
 	if (r == 0)
-		r = exec(st, "BEGIN IMMEDIATE");
+		r = store_exec(st, "BEGIN IMMEDIATE");
 	if (r < 0)
 		return r;
 	r = read_kind(st, &k);
 	if (r == 0 && k.app_id == 0 && k.tables == 0)
 		r = create_schema(st);
 	if (r == 0)
-		return exec(st, "COMMIT");
+		return store_exec(st, "COMMIT");
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return r;
 }
@@ -264,10 +294,10 @@ static int writer_setup(struct store *st)
 		 "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = %d; "
 		 "PRAGMA journal_size_limit = %d", WAL_AUTOCHECKPOINT_PAGES,
 		 JOURNAL_SIZE_LIMIT);
-	int r = exec(st, sql);
+	int r = store_exec(st, sql);
 	read_boot_id(boot_id, sizeof(boot_id));
 	if (r == 0)
-		r = exec(st, "BEGIN IMMEDIATE");
+		r = store_exec(st, "BEGIN IMMEDIATE");
 	if (r < 0)
 		return r;
 	r = exec_bind(st, "INSERT OR IGNORE INTO boot (boot_id, first_ns) "
@@ -284,29 +314,60 @@ static int writer_setup(struct store *st)
 		sqlite3_finalize(q);
 	}
 	if (r == 0 && st->boot == 0)
-		r = fail_sqlite(st, sqlite3_errcode(st->db));
+		r = store_fail_sqlite(st, sqlite3_errcode(st->db));
 	if (r == 0)
-		return exec(st, "COMMIT");
+		return store_exec(st, "COMMIT");
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return r;
 }
 
-/* Prepare every cached statement (also proves the schema is there). */
-static int prepare_all(struct store *st)
+/* Prepare the readers' statements now: proves the schema is there. */
+static int prepare_readers(struct store *st)
 {
-	for (int i = 0; i < ST_COUNT; i++) {
-		if (st->mode == STORE_READ && i <= ST_INSERT)
-			continue;
-		int rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
-					    SQLITE_PREPARE_PERSISTENT,
-					    &st->stmt[i], NULL);
-		if (rc == SQLITE_ERROR)
-			return fail(st, -EBADMSG, "database is damaged (%s)",
-				    sqlite3_errmsg(st->db));
-		if (rc != SQLITE_OK)
-			return fail_sqlite(st, rc);
-	}
+	for (int i = ST_WRITER_END; i < ST_COUNT; i++)
+		if (!store_stmt(st, (enum stmt_id)i))
+			return -EBADMSG;
 	return 0;
+}
+
+/* Run the version-1 -> 2 migration in one transaction. */
+static int migrate_in_place(struct store *st)
+{
+	int r = store_exec(st, "BEGIN IMMEDIATE");
+
+	if (r < 0)
+		return r;
+	r = store_exec(st, sql_migrate_2);
+	if (r == 0)
+		r = store_migrate_v1(st);
+	if (r == 0)
+		return store_exec(st, "COMMIT");
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+/* A reader cannot migrate the file: copy it into memory and migrate the
+ * copy (format 1 files are small: they come from development builds). */
+static int migrate_copy(struct store *st)
+{
+	sqlite3 *mem;
+	int rc = sqlite3_open(":memory:", &mem);
+
+	if (rc != SQLITE_OK) {
+		sqlite3_close(mem);
+		return store_fail(st, -ENOMEM, "out of memory");
+	}
+	sqlite3_backup *b = sqlite3_backup_init(mem, "main", st->db, "main");
+	rc = b ? sqlite3_backup_step(b, -1) : sqlite3_errcode(mem);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		sqlite3_close(mem);
+		return store_fail_sqlite(st, rc);
+	}
+	sqlite3_close(st->db);
+	st->db = mem;
+	sqlite3_extended_result_codes(st->db, 1);
+	return migrate_in_place(st);
 }
 
 /* path as an SQLite URI opening the file immutable (read-only, no locks,
@@ -336,19 +397,19 @@ static int open_db(struct store *st, const char *path, int immutable)
 	char *uri = NULL;
 
 	if (st->mode == STORE_READ && stat(path, &sb) < 0)
-		return errno == ENOENT ? fail(st, -ENOENT, "no such file") :
-			fail(st, -errno, "%s", strerror(errno));
+		return errno == ENOENT ? store_fail(st, -ENOENT, "no such file") :
+			store_fail(st, -errno, "%s", strerror(errno));
 	if (immutable) {
 		uri = immutable_uri(path);
 		if (!uri)
-			return fail(st, -ENOMEM, "out of memory");
+			return store_fail(st, -ENOMEM, "out of memory");
 		flags |= SQLITE_OPEN_URI;
 	}
 	int rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags, NULL);
 	sqlite3_free(uri);
 	if (rc != SQLITE_OK)
-		return st->db ? fail_sqlite(st, rc) :
-			fail(st, -ENOMEM, "out of memory");
+		return st->db ? store_fail_sqlite(st, rc) :
+			store_fail(st, -ENOMEM, "out of memory");
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	return 0;
@@ -402,8 +463,11 @@ static int open_store(struct store *st, const char *path)
 		r = check_kind(st, &k);
 	if (r == 0 && st->mode == STORE_WRITE)
 		r = writer_setup(st);
+	if (r == 0 && k.version == 1)
+		r = st->mode == STORE_WRITE ? migrate_in_place(st) :
+			migrate_copy(st);
 	if (r == 0)
-		r = prepare_all(st);
+		r = prepare_readers(st);
 	return r;
 }
 
@@ -418,7 +482,11 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
 		return -ENOMEM;
 	}
 	st->mode = mode;
-	int r = open_store(st, path);
+	int r = chain_init(&st->enc);
+	if (r == 0)
+		r = chain_init(&st->dec);
+	if (r == 0)
+		r = open_store(st, path);
 	if (r < 0) {
 		snprintf(err, errlen, "%s", st->msg);
 		store_close(st);
@@ -436,6 +504,9 @@ void store_close(struct store *st)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	chain_free(&st->enc);
+	chain_free(&st->dec);
+	index_free(st);
 	free(st);
 }
 
@@ -457,59 +528,8 @@ int store_set_size_limit(struct store *st, uint64_t bytes)
 	char sql[64];
 
 	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %llu",
-		 (unsigned long long)(bytes / PAGE_SIZE));
-	return exec(st, sql);
-}
-
-/* Bind and run the INSERT for one encoded frame inside the open
- * transaction; returns the new id or a negative code. */
-static int64_t insert_frame(struct store *st, const struct snapshot *s,
-			    const uint8_t *blob, size_t len)
-{
-	sqlite3_stmt *q = st->stmt[ST_INSERT];
-	uint32_t counts[NETID_COUNT];
-
-	snapshot_count(s, counts);
-	sqlite3_bind_int64(q, 1, s->time_ns);
-	sqlite3_bind_int64(q, 2, st->boot);
-	sqlite3_bind_int64(q, 3, (int64_t)s->netns_ino);
-	sqlite3_bind_int(q, 4, CODEC_CURRENT);
-	sqlite3_bind_int64(q, 5, (int64_t)s->nrecs);
-	for (int i = 0; i < NETID_COUNT; i++)
-		sqlite3_bind_int64(q, 6 + i, counts[i]);
-	sqlite3_bind_int64(q, 12, (int64_t)len);
-	sqlite3_bind_blob64(q, 13, blob, len, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	if (rc != SQLITE_DONE)
-		return fail_sqlite(st, rc);
-	return sqlite3_last_insert_rowid(st->db);
-}
-
-/* Append s as a new frame; see store.h. */
-int64_t store_append(struct store *st, const struct snapshot *s)
-{
-	uint8_t *blob;
-	size_t len;
-
-	if (st->mode != STORE_WRITE)
-		return fail(st, -EBADF, "database is open read-only");
-	int r = codec_encode(s, CODEC_DEFAULT_LEVEL, &blob, &len);
-	if (r < 0)
-		return fail(st, r, "cannot encode snapshot: %s", strerror(-r));
-	int64_t id = step_done(st, ST_BEGIN);
-	if (id == 0)
-		id = insert_frame(st, s, blob, len);
-	if (id > 0) {
-		r = step_done(st, ST_COMMIT);
-		if (r < 0)
-			id = r;
-	}
-	if (id < 0 && !sqlite3_get_autocommit(st->db))
-		step_done(st, ST_ROLLBACK);
-	free(blob);
-	return id;
+		 (unsigned long long)(bytes / STORE_PAGE_SIZE));
+	return store_exec(st, sql);
 }
 
 /* Fill a frame_info from a row of FRAME_COLS. */
@@ -523,13 +543,15 @@ static void row_info(sqlite3_stmt *q, struct frame_info *fi)
 	for (int i = 0; i < NETID_COUNT; i++)
 		fi->counts[i] = (uint32_t)sqlite3_column_int64(q, 5 + i);
 	fi->blob_bytes = (size_t)sqlite3_column_int64(q, 11);
+	fi->key = sqlite3_column_int64(q, 12);
+	fi->took_us = (uint32_t)sqlite3_column_int64(q, 13);
 }
 
 /* Run a cached one-row query bound to v; fills *fi.  -ENOENT if no row. */
 static int query_one(struct store *st, enum stmt_id id, int64_t v,
 		     struct frame_info *fi)
 {
-	sqlite3_stmt *q = st->stmt[id];
+	sqlite3_stmt *q = store_stmt(st, id);
 
 	sqlite3_bind_int64(q, 1, v);
 	int rc = sqlite3_step(q);
@@ -539,8 +561,8 @@ static int query_one(struct store *st, enum stmt_id id, int64_t v,
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
-		return fail(st, -ENOENT, "no such frame");
-	return fail_sqlite(st, rc);
+		return store_fail(st, -ENOENT, "no such frame");
+	return store_fail_sqlite(st, rc);
 }
 
 /* Latest frame at or before t; see store.h. */
@@ -560,14 +582,14 @@ int store_frame_by_id(struct store *st, int64_t id, struct frame_info *out)
  * while the caller's callback runs. */
 static int each_batch(struct store *st, int64_t after, struct frame_info *fi)
 {
-	sqlite3_stmt *q = st->stmt[ST_EACH];
+	sqlite3_stmt *q = store_stmt(st, ST_EACH);
 	int n = 0, rc;
 
 	sqlite3_bind_int64(q, 1, after);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		row_info(q, &fi[n++]);
 	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? n : fail_sqlite(st, rc);
+	return rc == SQLITE_DONE ? n : store_fail_sqlite(st, rc);
 }
 
 /* Call fn for every frame in id order; see store.h. */
@@ -580,7 +602,7 @@ int store_each_frame(struct store *st,
 	int n, r = 0;
 
 	if (!fi)
-		return fail(st, -ENOMEM, "out of memory");
+		return store_fail(st, -ENOMEM, "out of memory");
 	do {
 		n = each_batch(st, after, fi);
 		for (int i = 0; r == 0 && i < n; i++)
@@ -592,31 +614,102 @@ int store_each_frame(struct store *st,
 	return n < 0 ? n : r;
 }
 
-/* Decode frame id into s; see store.h. */
-int store_load(struct store *st, int64_t id, struct snapshot *s)
+/* Say which frames a damaged frame makes unreadable: from it to the end
+ * of its chain.  Returns -EBADMSG. */
+static int chain_damaged(struct store *st, int64_t key, int64_t bad)
 {
-	sqlite3_stmt *q = st->stmt[ST_LOAD];
+	sqlite3_stmt *q = store_stmt(st, ST_CHAIN_END);
+	int64_t end = bad;
+
+	sqlite3_bind_int64(q, 1, key);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		end = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return store_fail(st, -EBADMSG, "frame %lld is damaged: frames %lld to "
+			  "%lld cannot be read", (long long)bad,
+			  (long long)bad, (long long)end);
+}
+
+/* Apply the frames of chain `key` after st->dec_at up to frame `id`. */
+static int replay(struct store *st, int64_t key, int64_t id)
+{
+	sqlite3_stmt *q = store_stmt(st, ST_CHAIN);
+	int rc, r = 0;
+	int64_t fid = 0;
+
+	sqlite3_bind_int64(q, 1, key);
+	sqlite3_bind_int64(q, 2, st->dec_at);
+	sqlite3_bind_int64(q, 3, id);
+	while (r == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		fid = sqlite3_column_int64(q, 0);
+		const void *data = sqlite3_column_blob(q, 2);
+		size_t len = (size_t)sqlite3_column_bytes(q, 2);
+		r = sqlite3_column_int(q, 1) != CODEC_CHAIN_V2 ? -EBADMSG :
+			chain_apply(&st->dec, data ? data : "", len);
+		if (r == 0)
+			st->dec_at = fid;
+	}
+	sqlite3_reset(q);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_fail_sqlite(st, rc);
+	else if (r == 0 && st->dec_at != id)
+		r = chain_damaged(st, key, st->dec_at + 1);
+	else if (r == -EBADMSG)
+		r = chain_damaged(st, key, fid);
+	else if (r < 0)
+		r = store_fail(st, r, "cannot read frame %lld: %s",
+			       (long long)fid, strerror(-r));
+	if (r < 0)
+		st->dec_key = 0;
+	return r;
+}
+
+/* Decode a standalone version-1 frame. */
+static int load_v1(struct store *st, int64_t id, struct snapshot *s)
+{
+	sqlite3_stmt *q = store_stmt(st, ST_CHAIN);
 	int r;
 
 	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, id - 1);
+	sqlite3_bind_int64(q, 3, id);
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		int codec = sqlite3_column_int(q, 0);
-		const void *data = sqlite3_column_blob(q, 1);
-		size_t len = (size_t)sqlite3_column_bytes(q, 1);
-		r = codec_decode(codec, data ? data : "", len, s);
-		if (r == -EPROTONOSUPPORT)
-			fail(st, r, "frame %lld uses codec %d, this build "
-			     "reads up to %d", (long long)id, codec,
-			     CODEC_CURRENT);
-		else if (r < 0)
-			fail(st, r, "frame %lld is damaged (%s)",
-			     (long long)id, strerror(-r));
-	} else if (rc == SQLITE_DONE) {
-		r = fail(st, -ENOENT, "no such frame");
+		const void *data = sqlite3_column_blob(q, 2);
+		r = codec_decode(sqlite3_column_int(q, 1), data ? data : "",
+				 (size_t)sqlite3_column_bytes(q, 2), s);
+		if (r < 0)
+			store_fail(st, r, "frame %lld is damaged (%s)",
+				   (long long)id, strerror(-r));
 	} else {
-		r = fail_sqlite(st, rc);
+		r = rc == SQLITE_DONE ? store_fail(st, -ENOENT, "no such frame") :
+			store_fail_sqlite(st, rc);
 	}
 	sqlite3_reset(q);
+	return r;
+}
+
+/* Decode frame id into s; see store.h. */
+int store_load(struct store *st, int64_t id, struct snapshot *s)
+{
+	struct frame_info fi;
+	int r = store_frame_by_id(st, id, &fi);
+
+	if (r < 0)
+		return r;
+	if (fi.codec == CODEC_COLUMNAR_V1)
+		return load_v1(st, id, s);
+	if (fi.codec != CODEC_CHAIN_V2)
+		return store_fail(st, -EPROTONOSUPPORT, "frame %lld uses codec "
+				  "%u, this build reads up to %d",
+				  (long long)id, fi.codec, CODEC_CHAIN_V2);
+	if (st->dec_key != fi.key || st->dec_at > id) {
+		chain_reset(&st->dec);
+		st->dec_key = fi.key;
+		st->dec_at = fi.key - 1;
+	}
+	r = replay(st, fi.key, id);
+	if (r == 0 && chain_materialize(&st->dec, s, NULL, NULL) < 0)
+		r = store_fail(st, -ENOMEM, "out of memory");
 	return r;
 }

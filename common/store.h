@@ -23,7 +23,7 @@
 #include "sockrec.h"
 
 #define STORE_APPLICATION_ID 0x534b4831 /* "SKH1" */
-#define STORE_FORMAT_VERSION 1
+#define STORE_FORMAT_VERSION 2
 
 enum store_mode {
 	STORE_READ = 0,   /* existing file, read-only; missing file is an error */
@@ -41,6 +41,16 @@ struct frame_info {
 	uint32_t codec;
 	uint64_t netns_ino;
 	size_t blob_bytes;
+	int64_t key;                     /* id of its chain's keyframe */
+	uint32_t took_us;                /* capture + encode time; 0 unknown */
+};
+
+/* The writer's housekeeping (sockhistd --retain, --max-size,
+ * --keep-rollups); 0 means unlimited. */
+struct store_limits {
+	int64_t retain_ns;               /* drop chains older than this */
+	uint64_t max_bytes;              /* drop oldest chains above this */
+	int64_t keep_rollups_ns;         /* drop rollups older than this */
 };
 
 /* Open path.  On failure returns a negative code and writes a one-line reason
@@ -59,9 +69,18 @@ struct sqlite3 *store_sqlite(struct store *st);
  * connection: an append that would grow past it fails with -ENOSPC. */
 int store_set_size_limit(struct store *st, uint64_t bytes);
 
-/* Append snapshot s (sorted/deduped) as a new frame in one transaction.
+/* Set the retention the writer applies.  Data goes in whole chains: expired
+ * chains when a new chain starts; with max_bytes, after every append the
+ * oldest chains until the live pages fit (their space is reused), so the
+ * file never grows past max_bytes plus one chain. */
+void store_set_limits(struct store *st, const struct store_limits *lim);
+
+/* Append snapshot s (sorted/deduped) as a new frame in one transaction:
+ * the frame (a keyframe or a delta of the writer's current chain), its
+ * counts, the socket lifetime index and the rollups.
  * Returns the new frame id (>0) or a negative code; -ENOSPC when the disk is
- * full (the database stays consistent: the transaction is rolled back). */
+ * full (the database stays consistent: the transaction is rolled back, and
+ * the next frame starts a new chain). */
 int64_t store_append(struct store *st, const struct snapshot *s);
 
 /* Call fn for every frame in id order; stops early if fn returns non-zero and
@@ -75,8 +94,10 @@ int store_frame_at(struct store *st, int64_t t, struct frame_info *out);
 /* Frame by id.  Returns 0, -ENOENT if none. */
 int store_frame_by_id(struct store *st, int64_t id, struct frame_info *out);
 
-/* Decode frame id into s (initialised by the caller). Returns 0, -ENOENT, or
- * -EBADMSG for a damaged frame. */
+/* Decode frame id into s (initialised by the caller), replaying its chain
+ * from the keyframe (consecutive loads along a chain continue where the
+ * last stopped).  Returns 0, -ENOENT, or -EBADMSG for a damaged frame; the
+ * message then names the frames that cannot be read. */
 int store_load(struct store *st, int64_t id, struct snapshot *s);
 
 #endif

@@ -29,6 +29,7 @@ struct options {
 	const char *db;
 	int64_t interval_ns;
 	int once;
+	struct store_limits lim;
 };
 
 /* The recorder's running state. */
@@ -56,6 +57,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sockhistd [--db PATH] [--interval DUR] [--once]\n"
+		"                 [--retain DUR] [--max-size SIZE] [--keep-rollups DUR]\n"
 		"\n"
 		"Record every socket of this network namespace (what ss -tuwxaeimp\n"
 		"shows) every DUR into an SQLite file.\n"
@@ -64,8 +66,39 @@ static void usage(FILE *f)
 		"                   ./sockhist.db)\n"
 		"  --interval DUR   time between snapshots: 500ms, 10s, 1m... (default 5s)\n"
 		"  --once           take one snapshot and exit\n"
+		"  --retain DUR     drop snapshots older than DUR (e.g. 14d; default:\n"
+		"                   keep all), a whole chain of frames at a time\n"
+		"  --max-size SIZE  keep the file under SIZE (e.g. 2G, 500M) plus one\n"
+		"                   chain, dropping the oldest snapshots\n"
+		"  --keep-rollups DUR  keep per-minute and per-hour counts for DUR\n"
+		"                   after the snapshots are gone (default 400d)\n"
 		"  --help           show this help\n"
 		"  --version        show the version\n");
+}
+
+/* Parse a size: a number with an optional k, M, G or T suffix (powers of
+ * 1024) and an optional trailing "B".  Returns 0, or -1 if it is not one
+ * or is below 1 MiB (a chain must fit). */
+static int size_parse(const char *s, uint64_t *out)
+{
+	static const char units[] = "kMGT";
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t mult = 1;
+
+	if (end == s || *s == '-')
+		return -1;
+	if (*end && strchr(units, *end)) {
+		for (const char *u = units; u <= strchr(units, *end); u++)
+			mult *= 1024;
+		end++;
+	}
+	if (*end == 'B')
+		end++;
+	if (*end || v > UINT64_MAX / mult || v * mult < 1024 * 1024)
+		return -1;
+	*out = v * mult;
+	return 0;
 }
 
 /* Parse argv into o.  Returns -1 to go on, or the exit status. */
@@ -75,6 +108,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "db", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "retain", required_argument, NULL, 'r' },
+		{ "max-size", required_argument, NULL, 's' },
+		{ "keep-rollups", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -85,6 +121,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (!o->db || !*o->db)
 		o->db = "./sockhist.db";
 	o->interval_ns = 5 * NS_PER_SEC;
+	o->lim.keep_rollups_ns = 400 * 86400 * NS_PER_SEC;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -99,6 +136,23 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'o':
 			o->once = 1;
+			break;
+		case 'r':
+		case 'k':
+			if (duration_parse(optarg, c == 'r' ? &o->lim.retain_ns :
+					   &o->lim.keep_rollups_ns) < 0 ||
+			    (c == 'r' ? o->lim.retain_ns : o->lim.keep_rollups_ns) <= 0) {
+				fprintf(stderr, "sockhistd: --%s %s: not a duration (try 14d, 12h)\n",
+					c == 'r' ? "retain" : "keep-rollups", optarg);
+				return 2;
+			}
+			break;
+		case 's':
+			if (size_parse(optarg, &o->lim.max_bytes) < 0) {
+				fprintf(stderr, "sockhistd: --max-size %s: not a size (try 2G, 500M)\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -168,7 +222,10 @@ static void tick(struct recorder *r)
 	int64_t id;
 	int err;
 
+	int64_t t0 = mono_ns();
+
 	err = capture_snapshot(&r->cap, &r->snap);
+	r->snap.capture_ns = mono_ns() - t0;
 	if (err < 0) {
 		if (err != r->last_capture_err)
 			fprintf(stderr, "sockhistd: snapshot: %s\n", strerror(-err));
@@ -269,6 +326,7 @@ static int open_all(struct recorder *r)
 			*err ? err : strerror(-ret));
 		return -1;
 	}
+	store_set_limits(r->st, &r->opt.lim);
 	ret = capture_open(&r->cap);
 	if (ret < 0) {
 		fprintf(stderr, "sockhistd: netlink sock_diag: %s\n", strerror(-ret));

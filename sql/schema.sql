@@ -1,10 +1,12 @@
--- schema.sql — the sockhist database, format version 1 (STORE_FORMAT_VERSION).
+-- schema.sql — the sockhist database as format version 1 created it.
 --
+-- A new file gets this, then every migration in order (migrate-2.sql, ...),
+-- so each table is defined once and the migrations run on every new file.
 -- Executed once, inside the writer's first transaction, on an empty file.
 -- Before it runs store.c has set PRAGMA page_size and auto_vacuum (they only
--- take effect before the first table); after it, store.c sets
--- PRAGMA application_id = 0x534b4831 ("SKH1") and user_version = 1 in the
--- same transaction.  doc/FORMAT.md describes every column.
+-- take effect before the first table); in the same transaction store.c sets
+-- PRAGMA application_id = 0x534b4831 ("SKH1"), and the last migration sets
+-- user_version.  doc/FORMAT.md describes every column.
 
 -- Facts about the file: created_ns, hostname, boot_id (at creation),
 -- writer_version (the sockhist version that last opened it for writing).

@@ -1,0 +1,83 @@
+/*
+ * store_int.h — what the store's three files share (not a public API):
+ * the handle, its cached statements and the error helpers.
+ *   store.c        open, create, migrate, refuse; reading frames
+ *   store_append.c the writer's transaction, chains, retention
+ *   store_index.c  what a frame adds besides itself: counts per netid x
+ *                  state, the socket lifetime index, the rollups
+ */
+#ifndef SOCKHIST_STORE_INT_H
+#define SOCKHIST_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "chain.h"
+#include "store.h"
+
+#define STORE_PAGE_SIZE 4096
+
+enum stmt_id {
+	/* writer */
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_INSERT, ST_SET_KEY, ST_COUNT_ROW,
+	ST_SOCK_NEW, ST_SOCK_GONE, ST_STR_ADD, ST_STR_ID, ST_ROLLUP,
+	ST_WRITER_END,
+	/* reader (and writer) */
+	ST_AT = ST_WRITER_END, ST_BY_ID, ST_CHAIN, ST_EACH, ST_CHAIN_END,
+	ST_COUNT
+};
+
+/* The socket lifetime index's view of the newest frame of the namespace
+ * being written: which sockets were open in it. */
+struct lifetimes {
+	int valid;                       /* loaded for this netns and boot */
+	uint64_t netns_ino;
+	int64_t boot;
+	int64_t netns_id;                /* netns.id */
+	int64_t prev_frame;              /* newest frame before this one */
+	uint64_t *open;                  /* sorted cookies open in it */
+	size_t nopen, cap;
+	int64_t *str_ids;                /* per snapshot pool offset: str.id */
+	size_t str_ids_cap;
+};
+
+struct store {
+	sqlite3 *db;
+	enum store_mode mode;
+	int64_t boot;                    /* boot row of this writer */
+	sqlite3_stmt *stmt[ST_COUNT];
+	char msg[256];
+	/* writer */
+	struct chain enc;                /* the chain being written */
+	int64_t key_id;                  /* its keyframe's id */
+	struct store_limits lim;
+	struct lifetimes lt;
+	/* reader: the chain replayed last, for loads that continue it */
+	struct chain dec;
+	int64_t dec_key, dec_at;
+};
+
+/* Record a printf-style message as the last error; returns code. */
+int store_fail(struct store *st, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Map an SQLite result code to a negative errno with a message. */
+int store_fail_sqlite(struct store *st, int rc);
+/* Run SQL text without results. */
+int store_exec(struct store *st, const char *sql);
+/* Step a cached statement expected to finish without rows; reset it. */
+int store_step_done(struct store *st, enum stmt_id id);
+/* Prepare a cached statement on first use; NULL after recording why. */
+sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id);
+
+/* store_index.c: index frame `id` (snapshot s) inside the open
+ * transaction.  Returns 0 or a negative code. */
+int index_frame(struct store *st, int64_t id, const struct snapshot *s);
+/* Forget the lifetime index's state (after a rollback or a migration). */
+void index_forget(struct store *st);
+void index_free(struct store *st);
+
+/* store_append.c: bring a version-1 database to version 2 inside the
+ * caller's transaction (the SQL migration, then counts and lifetimes of
+ * every version-1 frame). */
+int store_migrate_v1(struct store *st);
+
+#endif
