@@ -12,6 +12,8 @@ enum {
 	EXIT_USAGE = 2,
 };
 
+/* hist.c: socket counts per state or netid over time. */
+int cmd_hist(int argc, char **argv);
 /* show.c: one recorded moment, as ss would print it. */
 int cmd_show(int argc, char **argv);
 /* snapshots.c: the list of recorded frames. */
