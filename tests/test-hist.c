@@ -30,6 +30,7 @@
 #define SEC 1000000000LL
 
 extern const char sql_schema[];
+extern const char sql_migrate_2[];
 
 static char dir[64];
 static char path[128];
@@ -88,7 +89,8 @@ static sqlite3 *create_db(void)
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	exec(db, sql_schema);
-	exec(db, "PRAGMA application_id = 0x534b4831; PRAGMA user_version = 2;"
+	exec(db, sql_migrate_2);
+	exec(db, "PRAGMA application_id = 0x534b4831;"
 		 "INSERT INTO boot VALUES (1, 'b00t', 0)");
 	return db;
 }
