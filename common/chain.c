@@ -33,6 +33,7 @@
 #define MAX_RCOLS 128
 #define GROUP_COLS 16      /* columns built per pass over the rows */
 #define BLOB_WORDS ((MAX_BLOB_LEN + 3) / 4)
+#define FD_CACHE 64        /* last fd per pid % FD_CACHE, for fd deltas */
 
 /* Section ids (ascending in a frame). */
 enum {
@@ -347,17 +348,25 @@ static void enc_gone(struct enc *e)
 	add_section(e, SEC_GONE, &b);
 }
 
-/* The new rows' processes: pid, fd and name columns. */
+/* The new rows' processes: pid, fd and name columns.  pid is stored as
+ * the difference from the process before (owners come in runs), fd as the
+ * difference from the last fd of a pid in the same FD_CACHE slot (a
+ * process's sockets come in fd order). */
 static void enc_procs(struct enc *e)
 {
 	struct buf b[3] = { { 0 } };
+	uint32_t pid = 0, fd[FD_CACHE] = { 0 };
 
 	for (size_t k = 0; k < e->nnew && !e->err; k++) {
 		const struct sock_record *r = &e->s->recs[e->newr[k]];
 		for (uint32_t i = 0; i < r->proc_count; i++) {
 			const struct sr_process *p = &e->s->procs[r->proc_first + i];
-			if (buf_varint(&b[0], p->pid) < 0 ||
-			    buf_varint(&b[1], p->fd) < 0 ||
+			int64_t dpid = wrap_diff(p->pid, pid, 32);
+			int64_t dfd = wrap_diff(p->fd, fd[p->pid % FD_CACHE], 32);
+			pid = p->pid;
+			fd[p->pid % FD_CACHE] = p->fd;
+			if (buf_varint(&b[0], zigzag(dpid)) < 0 ||
+			    buf_varint(&b[1], zigzag(dfd)) < 0 ||
 			    buf_varint(&b[2], e->map[p->comm]) < 0)
 				e->err = -ENOMEM;
 		}
@@ -466,13 +475,20 @@ static void enc_blob_group(struct enc *e, size_t b, uint32_t w0, uint32_t n)
 		if (buf_reserve(&nb[w], e->nnew * 5 + 1) < 0 ||
 		    buf_reserve(&ub[w], e->nmatch * 5 + 1) < 0)
 			e->err = -ENOMEM;
+	uint32_t prev[GROUP_COLS] = { 0 };
 	for (size_t k = 0; k < e->nnew && !e->err; k++) {
 		const struct sock_record *r = &s->recs[e->newr[k]];
 		uint32_t len = rec_u32(r, bf->len);
 		const uint8_t *p = s->bytes + rec_u32(r, bf->off);
 		for (uint32_t w = w0; w < w0 + n && 4 * w < len; w++) {
 			uint8_t *q = nb[w - w0].p + nb[w - w0].len;
-			put_varint(&q, blob_word(p, b, w, len, e->t_ms));
+			uint32_t v = blob_word(p, b, w, len, e->t_ms);
+			uint32_t base = prev[w - w0];
+			if (w != TI_LAST_DATA_SENT && is_since_word(b, w, len))
+				base = blob_word(p, b, TI_LAST_DATA_SENT, len,
+						 e->t_ms);
+			put_varint(&q, zigzag(wrap_diff(v, base, 32)));
+			prev[w - w0] = v;
 			nb[w - w0].len = (size_t)(q - nb[w - w0].p);
 		}
 	}
@@ -952,6 +968,7 @@ static int dec_new_rows(struct dec *d, const struct ccol *cc, size_t ncols)
 {
 	struct snapshot *st = &d->c->st;
 	uint64_t nprocs = 0;
+	uint32_t pid = 0, fd[FD_CACHE] = { 0 };
 	int r = 0;
 
 	d->newrecs = calloc(d->h.nnew + 1, sizeof(*d->newrecs));
@@ -972,18 +989,19 @@ static int dec_new_rows(struct dec *d, const struct ccol *cc, size_t ncols)
 		struct sock_record *nr = &d->newrecs[k];
 		nr->proc_first = (uint32_t)st->nprocs;
 		for (uint32_t i = 0; r == 0 && i < nr->proc_count; i++) {
-			uint64_t pid, fd, comm;
-			r = col_varint(&pc[0], &pid);
+			uint64_t dpid, dfd, comm;
+			r = col_varint(&pc[0], &dpid);
 			if (r == 0)
-				r = col_varint(&pc[1], &fd);
+				r = col_varint(&pc[1], &dfd);
 			if (r == 0)
 				r = col_varint(&pc[2], &comm);
-			if (r == 0 && (pid > UINT32_MAX || fd > UINT32_MAX ||
-				       !is_string_start(st, comm)))
+			if (r == 0 && !is_string_start(st, comm))
 				r = -EBADMSG;
+			pid += (uint32_t)unzigzag(dpid);
+			fd[pid % FD_CACHE] += (uint32_t)unzigzag(dfd);
 			if (r == 0)
-				r = snapshot_add_process(st, (uint32_t)pid,
-					(uint32_t)fd, st->strpool + comm);
+				r = snapshot_add_process(st, pid,
+					fd[pid % FD_CACHE], st->strpool + comm);
 		}
 		for (size_t b = 0; r == 0 && b < REC_NBLOBS; b++) {
 			uint32_t len = rec_u32(nr, rec_blobs[b].len);
@@ -1095,6 +1113,7 @@ static int dec_blob_word(struct dec *d, size_t b, uint32_t w)
 	uint64_t v;
 	int r = col_open(d, id, &nc);
 
+	uint32_t prev = 0;
 	for (uint32_t k = 0; r == 0 && k < d->h.nnew; k++) {
 		const struct sock_record *nr = &d->newrecs[k];
 		uint32_t len = rec_u32(nr, bf->len);
@@ -1102,6 +1121,12 @@ static int dec_blob_word(struct dec *d, size_t b, uint32_t w)
 			continue;
 		uint32_t n = len - 4 * w < 4 ? len - 4 * w : 4;
 		r = col_varint(&nc, &v);
+		uint32_t base = prev;
+		if (w != TI_LAST_DATA_SENT && is_since_word(b, w, len))
+			base = (uint32_t)get_le(st->bytes + rec_u32(nr, bf->off) +
+						4 * TI_LAST_DATA_SENT, 4);
+		v = (base + (uint64_t)unzigzag(v)) & 0xffffffffu;
+		prev = (uint32_t)v;
 		if (r == 0 && (v & ~width_mask(8 * n)))
 			r = -EBADMSG;
 		if (r == 0)
