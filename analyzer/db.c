@@ -193,13 +193,9 @@ int db_load_frame(struct store *st, const struct frame_info *fi,
 	if (r == 0)
 		return 0;
 	snprintf(what, sizeof(what), "snapshot %" PRId64, fi->id);
-	if (r == -EBADMSG)
-		err_msg(what, "the frame is damaged and cannot be decoded");
-	else if (r == -EPROTONOSUPPORT)
+	if (r == -EPROTONOSUPPORT)
 		err_msg(what, "written by a newer sockhist (unknown codec %u)",
 			fi->codec);
-	else if (r == -ENOMEM)
-		err_msg(what, "out of memory");
 	else
 		err_msg(what, "%s", store_errmsg(st));
 	return -1;
