@@ -9,18 +9,43 @@
  * (v4 and v6), a raw ICMP socket, a TOS-marked socket, and UNIX stream
  * (path), dgram (abstract name) and seqpacket sockets.
  * Usage: sockmix DIR   (DIR receives the UNIX socket path)
+ *
+ * Commands on stdin, one per line, each answered by one line on stdout once
+ * done (so a test can wait for it); a bad command ends sockmix with status 2:
+ *   connect LADDR RADDR PORT [COUNT]
+ *                             COUNT (default 1) TCP connections from LADDR
+ *                             (any port) to RADDR:PORT (a listener there is
+ *                             opened on first use; IPv4 or IPv6); answers
+ *                             "conn N", N the number of the last one (they
+ *                             are numbered from 0 in the order opened)
+ *   close N                   abort connection N: both ends send RST and are
+ *                             gone at once (no TIME-WAIT); answers "closed N"
+ *   pairs N                   N more UNIX stream socketpairs; answers
+ *                             "pairs N"
+ *   churn                     from now on, every 10 ms, move a varying
+ *                             amount of data over every open connection,
+ *                             draining it every other round, so queues and
+ *                             tcp_info change in every snapshot; answers
+ *                             "churning"
  */
 #include <arpa/inet.h>
 #include <err.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#define MAX_CONNS 4096
+#define MAX_LISTENERS 64
+#define CHURN_MS 10
 
 /* socket() or die. */
 static int xsocket(int family, int type, int proto)
@@ -184,6 +209,184 @@ static void open_unix(const char *dir)
 	unix_bound(SOCK_SEQPACKET, "@sockhist-test-seqpacket");
 }
 
+/* The connections opened by "connect" (fds -1 once closed) and the
+ * listeners they go through. */
+static struct { int client, server; } conns[MAX_CONNS];
+static int nconns;
+static struct { char addr[INET6_ADDRSTRLEN]; uint16_t port; int fd; } listeners[MAX_LISTENERS];
+static int nlisteners;
+
+/* The listener on addr:port, opened on first use. */
+static int listener(int family, const char *addr, uint16_t port)
+{
+	for (int i = 0; i < nlisteners; i++)
+		if (listeners[i].port == port && strcmp(listeners[i].addr, addr) == 0)
+			return listeners[i].fd;
+	if (nlisteners == MAX_LISTENERS || strlen(addr) >= sizeof(listeners[0].addr))
+		errx(2, "too many listeners or a bad address: %s", addr);
+	snprintf(listeners[nlisteners].addr, sizeof(listeners[0].addr), "%s", addr);
+	listeners[nlisteners].port = port;
+	listeners[nlisteners].fd = bound(family, SOCK_STREAM, addr, port, 1);
+	return listeners[nlisteners++].fd;
+}
+
+/* One connection of "connect": a client bound to LADDR connected to
+ * RADDR:PORT, and the accepted end. */
+static void cmd_connect(const char *laddr, const char *raddr, unsigned port)
+{
+	int family = strchr(raddr, ':') ? AF_INET6 : AF_INET;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (nconns == MAX_CONNS || port == 0 || port > 65535)
+		errx(2, "connect: bad port or too many connections");
+	int l = listener(family, raddr, (uint16_t)port);
+	int c = xsocket(family, SOCK_STREAM, 0);
+	len = mkaddr(&ss, family, laddr, 0);
+	if (bind(c, (struct sockaddr *)&ss, len) < 0)
+		err(1, "bind %s", laddr);
+	len = mkaddr(&ss, family, raddr, (uint16_t)port);
+	if (connect(c, (struct sockaddr *)&ss, len) < 0)
+		err(1, "connect %s:%u", raddr, port);
+	conns[nconns].client = c;
+	conns[nconns].server = accept(l, NULL, NULL);
+	if (conns[nconns].server < 0)
+		err(1, "accept");
+	nconns++;
+}
+
+/* Close fd with an RST: the socket leaves the kernel's tables at once. */
+static void abort_fd(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/* "close N": abort both ends of connection N. */
+static void cmd_close(int n)
+{
+	if (n < 0 || n >= nconns || conns[n].client < 0)
+		errx(2, "close: no open connection %d", n);
+	abort_fd(conns[n].server);
+	abort_fd(conns[n].client);
+	conns[n].client = conns[n].server = -1;
+	printf("closed %d\n", n);
+}
+
+/* Let this process hold `more` descriptors beyond the mix and the
+ * connections (root may raise the hard limit too). */
+static void want_fds(long more)
+{
+	static long extra;
+	struct rlimit rl;
+
+	extra += more;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		err(1, "getrlimit");
+	rlim_t need = (rlim_t)(64 + extra + MAX_CONNS * 2);
+	if (rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = need;
+	if (rl.rlim_max < need)
+		rl.rlim_max = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		err(1, "setrlimit %lu descriptors", (unsigned long)need);
+}
+
+/* "pairs N": N UNIX stream socketpairs, held until exit. */
+static void cmd_pairs(long n)
+{
+	int sp[2];
+
+	if (n <= 0 || n > 100000)
+		errx(2, "pairs: bad count %ld", n);
+	want_fds(2 * n);
+	for (long i = 0; i < n; i++)
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
+			err(1, "socketpair");
+	printf("pairs %ld\n", n);
+}
+
+/* One churn round: send a round-dependent amount over every open
+ * connection; drain the receivers every other round. */
+static void churn_round(unsigned round)
+{
+	char buf[65536];
+
+	for (int i = 0; i < nconns; i++) {
+		if (conns[i].client < 0)
+			continue;
+		size_t n = (round * 7u + (unsigned)i * 13u) % 400u + 1;
+		memset(buf, 'c', n);
+		if (send(conns[i].client, buf, n, MSG_DONTWAIT) < 0 && errno != EAGAIN)
+			err(1, "churn send");
+		if (round % 2)
+			while (recv(conns[i].server, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;
+	}
+}
+
+/* Run one command line; exits 2 on a bad one. */
+static void command(char *line, int *churning)
+{
+	char a[64], b[64];
+	unsigned port;
+	long n = 1;
+
+	if (sscanf(line, "connect %63s %63s %u %ld", a, b, &port, &n) >= 3) {
+		if (n < 1)
+			errx(2, "connect: bad count %ld", n);
+		want_fds(0);
+		while (n-- > 0)
+			cmd_connect(a, b, port);
+		printf("conn %d\n", nconns - 1);
+	} else if (sscanf(line, "close %ld", &n) == 1)
+		cmd_close((int)n);
+	else if (sscanf(line, "pairs %ld", &n) == 1)
+		cmd_pairs(n);
+	else if (strcmp(line, "churn") == 0) {
+		*churning = 1;
+		printf("churning\n");
+	} else
+		errx(2, "unknown command: %s", line);
+	fflush(stdout);
+}
+
+/* Read commands from stdin until it closes, churning meanwhile when asked. */
+static void serve(void)
+{
+	char buf[4096];
+	size_t len = 0;
+	int churning = 0;
+	unsigned round = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = 0, .events = POLLIN };
+		int ready = poll(&p, 1, churning ? CHURN_MS : -1);
+		if (ready < 0)
+			err(1, "poll");
+		if (ready == 0) {
+			churn_round(round++);
+			continue;
+		}
+		ssize_t k = read(0, buf + len, sizeof(buf) - 1 - len);
+		if (k <= 0)
+			return;
+		len += (size_t)k;
+		char *nl;
+		while ((nl = memchr(buf, '\n', len))) {
+			*nl = '\0';
+			command(buf, &churning);
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len);
+		}
+		if (len == sizeof(buf) - 1)
+			errx(2, "command line too long");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -194,8 +397,6 @@ int main(int argc, char **argv)
 	usleep(100000);
 	printf("ready\n");
 	fflush(stdout);
-	char buf[64];
-	while (read(0, buf, sizeof(buf)) > 0)
-		;
+	serve();
 	return 0;
 }

@@ -48,6 +48,23 @@ mix_start() {
 	echo "sockmix did not start"; exit 1
 }
 
+# Send one command line to sockmix (see tests/sockmix.c) and wait for its
+# one-line answer, left in MIX_ANSWER; exits the test if none comes.
+mix_cmd() {
+	before=$(wc -l <"$WORK/mix.out")
+	echo "$*" >&9
+	for _ in $(seq 500); do
+		if [ "$(wc -l <"$WORK/mix.out")" -gt "$before" ]; then
+			# shellcheck disable=SC2034  # read by the tests
+			MIX_ANSWER=$(tail -n 1 "$WORK/mix.out")
+			return 0
+		fi
+		sleep 0.02
+	done
+	echo "sockmix did not answer '$*'"
+	exit 1
+}
+
 # Report a failed check and remember it.
 fail() {
 	echo "FAIL: $*"
