@@ -24,7 +24,7 @@
 #include "chain.h"
 #include "recfields.h"
 
-#define HDR_LEN 64
+#define HDR_LEN 72
 #define HDR_MAGIC "SKHF"
 #define KIND_KEY 0
 #define KIND_DELTA 1
@@ -42,6 +42,7 @@ enum {
 	SEC_PROC_PID = 2,       /* new rows' processes, in row order */
 	SEC_PROC_FD = 3,
 	SEC_PROC_COMM = 4,
+	SEC_CHANGED = 5,        /* gaps between changed surviving rows */
 	SEC_COL = 16,           /* + 2 * column (+ 1 for differences) */
 	SEC_BLOB = 512,         /* + 2 * (kind * BLOB_WORDS + word) (+ 1) */
 };
@@ -97,6 +98,16 @@ static size_t chain_columns(struct ccol *cc)
 static uint32_t time_ms32(int64_t time_ns)
 {
 	return (uint32_t)((uint64_t)time_ns / 1000000u);
+}
+
+/* Is word w of blob kind b one of the "ms since" words?  Their differences
+ * are stored for every surviving row that has the word, not only for the
+ * changed rows, so that a row whose only change is the kernel's clock
+ * jitter in them does not count as changed. */
+static bool is_since_index(size_t b, uint32_t w)
+{
+	return b == 0 && (w == TI_LAST_DATA_SENT || w == TI_LAST_DATA_RECV ||
+			  w == TI_LAST_ACK_RECV);
 }
 
 /* Is word w of blob kind b a "ms since" field, for a blob of len bytes? */
@@ -207,11 +218,14 @@ struct wsect {
 struct enc {
 	struct chain *c;
 	const struct snapshot *s;
-	uint32_t t_ms;                  /* s's time, the rebasing base */
+	uint32_t t_ms;                  /* the rebasing base (ms) */
 	uint32_t *map;                  /* s string offset -> chain offset */
 	struct buf strings;             /* SEC_STRINGS */
-	uint32_t *gone, *newr, *mp, *mc;/* prev/cur row indices */
-	size_t ngone, nnew, nmatch;
+	uint32_t *gone, *newr;          /* gone state rows, new rows of s */
+	uint32_t *mp, *mc, *chg;        /* changed survivors: state row, row
+					 * of s, index among the survivors */
+	uint32_t *sp, *sc;              /* every survivor: state row, row */
+	size_t ngone, nnew, nsurv, nchg;
 	struct wsect *sect;
 	size_t nsect, sect_cap;
 	int level;
@@ -291,17 +305,126 @@ static bool same_shape(const struct enc *e, const struct sock_record *p,
 	       same_procs(&e->c->st, p, e->s, r, e->map);
 }
 
-/* Split the rows into gone (state), new (s) and surviving pairs. */
+static uint32_t blob_word(const uint8_t *p, size_t b, uint32_t w, uint32_t len,
+			  uint32_t t_ms);
+
+/* The byte ranges of a record that the columns store, adjacent columns
+ * merged: a record compares equal by these, never by its padding. */
+struct run {
+	uint16_t off, len;
+};
+
+/* Fill runs (room for MAX_RCOLS) from the columns; returns how many. */
+static size_t column_runs(struct run *runs)
+{
+	struct ccol cc[MAX_RCOLS];
+	size_t n = chain_columns(cc), k = 0;
+
+	for (size_t c = 0; c < n; c++) {
+		uint16_t off = cc[c].rc.off, len = cc[c].rc.size;
+		if (k > 0 && runs[k - 1].off + runs[k - 1].len == off)
+			runs[k - 1].len += len;
+		else
+			runs[k++] = (struct run){ off, len };
+	}
+	return k;
+}
+
+/* Does surviving row r of s differ from state row p in any stored value
+ * (after rebasing)?  Same shape is already known. */
+static bool row_changed(const struct enc *e, const struct run *runs,
+			size_t nruns, const struct sock_record *p,
+			const struct sock_record *r)
+{
+	struct sock_record c = *r;
+
+	c.name = e->map[r->name];
+	c.cong = e->map[r->cong];
+	if (c.timer != 0)
+		c.expires_ms = e->t_ms + r->expires_ms;
+	for (size_t k = 0; k < nruns; k++)
+		if (memcmp((const uint8_t *)&c + runs[k].off,
+			   (const uint8_t *)p + runs[k].off, runs[k].len) != 0)
+			return true;
+	for (size_t b = 0; b < REC_NBLOBS; b++) {
+		uint32_t len = rec_u32(r, rec_blobs[b].len);
+		const uint8_t *x = e->s->bytes + rec_u32(r, rec_blobs[b].off);
+		const uint8_t *y = e->c->st.bytes + rec_u32(p, rec_blobs[b].off);
+		uint32_t from = 0;
+		for (uint32_t w = TI_LAST_DATA_SENT; b == 0 && 4 * w < len; w++) {
+			if (!is_since_index(b, w))
+				continue;
+			if (memcmp(x + from, y + from, 4 * w - from) != 0)
+				return true;
+			from = 4 * w + 4 < len ? 4 * w + 4 : len;
+		}
+		if (memcmp(x + from, y + from, len - from) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* The rebasing base for s: its time in ms, corrected by the difference
+ * most surviving sockets' last_data_sent moved by beyond that time.  The
+ * kernel counts "ms since" on its own clock (jiffies), which drifts from
+ * the wall clock between two snapshots by the same few ms for every
+ * socket; absorbing that into the base leaves idle sockets unchanged.
+ * The majority vote (Boyer-Moore) finds the common difference in one pass;
+ * without a majority there is no correction. */
+static uint32_t since_base(const struct enc *e)
+{
+	const struct snapshot *st = &e->c->st, *s = e->s;
+	uint32_t t_ms = time_ms32(s->time_ns), cand = 0;
+	size_t votes = 0, n = 0, i = 0, j = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0, j = 0, n = 0; i < st->nrecs && j < s->nrecs;) {
+			const struct sock_record *p = &st->recs[i], *r = &s->recs[j];
+			if (p->cookie != r->cookie) {
+				p->cookie < r->cookie ? i++ : j++;
+				continue;
+			}
+			i++, j++;
+			if (!is_since_word(0, TI_LAST_DATA_SENT, r->tcpi_len) ||
+			    p->tcpi_len != r->tcpi_len)
+				continue;
+			uint32_t d = le32(st->bytes + p->tcpi_off +
+					  4 * TI_LAST_DATA_SENT) -
+				(t_ms - le32(s->bytes + r->tcpi_off +
+					     4 * TI_LAST_DATA_SENT));
+			n++;
+			if (pass == 1)
+				votes += d == cand;
+			else if (votes == 0)
+				cand = d, votes = 1;
+			else
+				votes += d == cand ? 1 : (size_t)-1;
+		}
+		if (pass == 0)
+			votes = 0;
+	}
+	return votes * 2 > n ? t_ms + cand : t_ms;
+}
+
+/* Split the rows into gone (state), new (s) and surviving pairs; keep the
+ * surviving pairs that changed. */
 static int classify(struct enc *e)
 {
 	const struct snapshot *st = &e->c->st, *s = e->s;
 	size_t i = 0, j = 0;
 
+	struct run runs[MAX_RCOLS];
+	size_t nruns = column_runs(runs);
+
 	e->gone = malloc((st->nrecs + 1) * sizeof(*e->gone));
 	e->mp = malloc((st->nrecs + 1) * sizeof(*e->mp));
 	e->mc = malloc((st->nrecs + 1) * sizeof(*e->mc));
+	e->chg = malloc((st->nrecs + 1) * sizeof(*e->chg));
+	e->sp = malloc((st->nrecs + 1) * sizeof(*e->sp));
+	e->sc = malloc((st->nrecs + 1) * sizeof(*e->sc));
 	e->newr = malloc((s->nrecs + 1) * sizeof(*e->newr));
-	if (!e->gone || !e->mp || !e->mc || !e->newr)
+	if (!e->gone || !e->mp || !e->mc || !e->chg || !e->sp || !e->sc ||
+	    !e->newr)
 		return -ENOMEM;
 	while (i < st->nrecs || j < s->nrecs) {
 		const struct sock_record *p = i < st->nrecs ? &st->recs[i] : NULL;
@@ -311,8 +434,15 @@ static int classify(struct enc *e)
 		} else if (!p || r->cookie < p->cookie) {
 			e->newr[e->nnew++] = (uint32_t)j++;
 		} else if (same_shape(e, p, r)) {
-			e->mp[e->nmatch] = (uint32_t)i++;
-			e->mc[e->nmatch++] = (uint32_t)j++;
+			if (row_changed(e, runs, nruns, p, r)) {
+				e->mp[e->nchg] = (uint32_t)i;
+				e->mc[e->nchg] = (uint32_t)j;
+				e->chg[e->nchg++] = (uint32_t)e->nsurv;
+			}
+			e->sp[e->nsurv] = (uint32_t)i;
+			e->sc[e->nsurv++] = (uint32_t)j;
+			i++;
+			j++;
 		} else {
 			e->gone[e->ngone++] = (uint32_t)i++;
 			e->newr[e->nnew++] = (uint32_t)j++;
@@ -334,18 +464,19 @@ static uint64_t cur_value(const struct enc *e, const struct ccol *c,
 	return v;
 }
 
-/* The gone positions as gaps. */
-static void enc_gone(struct enc *e)
+/* Ascending positions pos[0..n) as gaps (pos[0], then the distance to
+ * the one before less one): section id. */
+static void enc_gaps(struct enc *e, uint32_t id, const uint32_t *pos, size_t n)
 {
 	struct buf b = { 0 };
 	uint32_t next = 0;
 
-	for (size_t k = 0; k < e->ngone && !e->err; k++) {
-		if (buf_varint(&b, e->gone[k] - next) < 0)
+	for (size_t k = 0; k < n && !e->err; k++) {
+		if (buf_varint(&b, pos[k] - next) < 0)
 			e->err = -ENOMEM;
-		next = e->gone[k] + 1;
+		next = pos[k] + 1;
 	}
-	add_section(e, SEC_GONE, &b);
+	add_section(e, id, &b);
 }
 
 /* The new rows' processes: pid, fd and name columns.  pid is stored as
@@ -430,9 +561,9 @@ static void enc_upd_group(struct enc *e, const struct ccol *cc, size_t c0,
 	const struct snapshot *st = &e->c->st;
 
 	for (size_t c = 0; c < n; c++)
-		if (buf_reserve(&b[c], e->nmatch * 10 + 1) < 0)
+		if (buf_reserve(&b[c], e->nchg * 10 + 1) < 0)
 			e->err = -ENOMEM;
-	for (size_t k = 0; k < e->nmatch && !e->err; k++) {
+	for (size_t k = 0; k < e->nchg && !e->err; k++) {
 		const struct sock_record *p = &st->recs[e->mp[k]];
 		const struct sock_record *r = &e->s->recs[e->mc[k]];
 		for (size_t c = 0; c < n; c++) {
@@ -463,6 +594,37 @@ static uint32_t blob_word(const uint8_t *p, size_t b, uint32_t w, uint32_t len,
 	return is_since_word(b, w, len) ? t_ms - v : v;
 }
 
+/* The differences of tcp_info "ms since" word w for every survivor that
+ * has it, into b (rebased; words 13 and 14 relative to word 11's). */
+static void enc_since_word(struct enc *e, uint32_t w, struct buf *b)
+{
+	const struct snapshot *st = &e->c->st, *s = e->s;
+
+	b->len = 0;
+	if (buf_reserve(b, e->nsurv * 5 + 1) < 0) {
+		e->err = -ENOMEM;
+		return;
+	}
+	for (size_t k = 0; k < e->nsurv; k++) {
+		const struct sock_record *r = &s->recs[e->sc[k]];
+		uint32_t len = r->tcpi_len;
+		if (4 * w >= len)
+			continue;
+		const uint8_t *p = s->bytes + r->tcpi_off;
+		const uint8_t *o = st->bytes + st->recs[e->sp[k]].tcpi_off;
+		uint32_t nbytes = len - 4 * w < 4 ? len - 4 * w : 4;
+		int64_t d = wrap_diff(blob_word(p, 0, w, len, e->t_ms),
+				      get_le(o + 4 * w, nbytes), 8 * nbytes);
+		if (w != TI_LAST_DATA_SENT && is_since_word(0, w, len))
+			d = wrap_diff((uint64_t)d, (uint64_t)wrap_diff(
+				blob_word(p, 0, TI_LAST_DATA_SENT, len, e->t_ms),
+				le32(o + 4 * TI_LAST_DATA_SENT), 32), 32);
+		uint8_t *q = b->p + b->len;
+		put_varint(&q, zigzag(d));
+		b->len = (size_t)(q - b->p);
+	}
+}
+
 /* Word columns [w0, w0+n) of blob kind b: new rows' values and surviving
  * rows' differences, one pass each. */
 static void enc_blob_group(struct enc *e, size_t b, uint32_t w0, uint32_t n)
@@ -473,7 +635,7 @@ static void enc_blob_group(struct enc *e, size_t b, uint32_t w0, uint32_t n)
 
 	for (uint32_t w = 0; w < n; w++)
 		if (buf_reserve(&nb[w], e->nnew * 5 + 1) < 0 ||
-		    buf_reserve(&ub[w], e->nmatch * 5 + 1) < 0)
+		    buf_reserve(&ub[w], e->nchg * 5 + 1) < 0)
 			e->err = -ENOMEM;
 	uint32_t prev[GROUP_COLS] = { 0 };
 	for (size_t k = 0; k < e->nnew && !e->err; k++) {
@@ -492,28 +654,26 @@ static void enc_blob_group(struct enc *e, size_t b, uint32_t w0, uint32_t n)
 			nb[w - w0].len = (size_t)(q - nb[w - w0].p);
 		}
 	}
-	for (size_t k = 0; k < e->nmatch && !e->err; k++) {
+	for (size_t k = 0; k < e->nchg && !e->err; k++) {
 		const struct sock_record *r = &s->recs[e->mc[k]];
 		uint32_t len = rec_u32(r, bf->len);
 		const uint8_t *p = s->bytes + rec_u32(r, bf->off);
 		const uint8_t *o = st->bytes + rec_u32(&st->recs[e->mp[k]], bf->off);
-		int64_t d11 = 0;
-		if (is_since_word(b, TI_LAST_DATA_SENT, len))
-			d11 = wrap_diff(blob_word(p, b, TI_LAST_DATA_SENT, len,
-						  e->t_ms),
-					get_le(o + 4 * TI_LAST_DATA_SENT, 4), 32);
 		for (uint32_t w = w0; w < w0 + n && 4 * w < len; w++) {
+			if (is_since_index(b, w))
+				continue;
 			uint32_t nbytes = len - 4 * w < 4 ? len - 4 * w : 4;
-			int64_t d = wrap_diff(blob_word(p, b, w, len, e->t_ms),
+			int64_t d = wrap_diff(get_le(p + 4 * w, nbytes),
 					      get_le(o + 4 * w, nbytes),
 					      8 * nbytes);
-			if (w != TI_LAST_DATA_SENT && is_since_word(b, w, len))
-				d = wrap_diff((uint64_t)d, (uint64_t)d11, 32);
 			uint8_t *q = ub[w - w0].p + ub[w - w0].len;
 			put_varint(&q, zigzag(d));
 			ub[w - w0].len = (size_t)(q - ub[w - w0].p);
 		}
 	}
+	for (uint32_t w = w0; w < w0 + n; w++)
+		if (is_since_index(b, w))
+			enc_since_word(e, w, &ub[w - w0]);
 	for (uint32_t w = 0; w < n; w++) {
 		uint32_t id = SEC_BLOB + 2 * (uint32_t)(b * BLOB_WORDS + w0 + w);
 		add_column(e, id, &nb[w]);
@@ -577,7 +737,9 @@ static void put_header(uint8_t *h, const struct enc *e, int key,
 	h[36] = (uint8_t)chain_columns(cc);
 	put_le(h + 40, (uint64_t)e->s->time_ns, 8);
 	put_le(h + 48, e->s->netns_ino, 8);
-	put_le(h + 60, crc32_ieee(h, 60), 4);
+	put_le(h + 56, e->nchg, 4);
+	put_le(h + 60, e->t_ms, 4);
+	put_le(h + 68, crc32_ieee(h, 68), 4);
 }
 
 /* Compress the sections and lay out header, directory and data. */
@@ -635,6 +797,9 @@ static void enc_free(struct enc *e)
 	free(e->newr);
 	free(e->mp);
 	free(e->mc);
+	free(e->chg);
+	free(e->sp);
+	free(e->sc);
 	for (size_t i = 0; i < e->nsect; i++)
 		free(e->sect[i].raw.p);
 	free(e->sect);
@@ -651,8 +816,7 @@ static bool wants_keyframe(const struct chain *c)
 int chain_encode(struct chain *c, const struct snapshot *s, int zstd_level,
 		 uint8_t **out, size_t *outlen, int *key)
 {
-	struct enc e = { .c = c, .s = s, .t_ms = time_ms32(s->time_ns),
-			 .level = zstd_level };
+	struct enc e = { .c = c, .s = s, .level = zstd_level };
 	struct buf ob = { 0 };
 	int r = rec_validate_snapshot(s);
 
@@ -661,11 +825,13 @@ int chain_encode(struct chain *c, const struct snapshot *s, int zstd_level,
 	*key = wants_keyframe(c);
 	if (*key)
 		chain_reset(c);
+	e.t_ms = since_base(&e);
 	r = map_strings(&e);
 	if (r == 0)
 		r = classify(&e);
 	if (r == 0) {
-		enc_gone(&e);
+		enc_gaps(&e, SEC_GONE, e.gone, e.ngone);
+		enc_gaps(&e, SEC_CHANGED, e.chg, e.nchg);
 		add_section(&e, SEC_STRINGS, &e.strings);
 		memset(&e.strings, 0, sizeof(e.strings));
 		enc_procs(&e);
@@ -700,7 +866,8 @@ struct rsect {
 
 struct hdr {
 	int key;
-	uint32_t nrows, ngone, nnew, nprocs, nsect, body_len, body_crc;
+	uint32_t nrows, ngone, nnew, nprocs, nsect, body_len, body_crc, nchg;
+	uint32_t base_ms;
 	uint32_t ncols;
 	int64_t time_ns;
 	uint64_t netns_ino;
@@ -712,7 +879,8 @@ struct dec {
 	struct rsect *sect;
 	uint8_t *gone;                  /* per state row: 1 if gone */
 	uint32_t *pos;                  /* surviving row k -> new row index */
-	size_t nmatch;
+	size_t nsurv;
+	uint32_t *chg;                  /* changed survivors' indices */
 	struct sock_record *newrecs;
 	int32_t *d11;                   /* per surviving row: last_data_sent
 					 * difference */
@@ -727,7 +895,7 @@ static int dec_header(const uint8_t *b, size_t len, struct hdr *h)
 		return -EBADMSG;
 	if (b[4] != CODEC_CHAIN_V2)
 		return -EPROTONOSUPPORT;
-	if (get_le(b + 60, 4) != crc32_ieee(b, 60) || b[5] > KIND_DELTA ||
+	if (get_le(b + 68, 4) != crc32_ieee(b, 68) || b[5] > KIND_DELTA ||
 	    get_le(b + 6, 2) != HDR_LEN)
 		return -EBADMSG;
 	h->key = b[5] == KIND_KEY;
@@ -741,6 +909,8 @@ static int dec_header(const uint8_t *b, size_t len, struct hdr *h)
 	h->ncols = b[36];
 	h->time_ns = (int64_t)get_le(b + 40, 8);
 	h->netns_ino = get_le(b + 48, 8);
+	h->nchg = (uint32_t)get_le(b + 56, 4);
+	h->base_ms = (uint32_t)get_le(b + 60, 4);
 	if (h->ncols != chain_columns(cc) || h->body_len != len - HDR_LEN ||
 	    crc32_ieee(b + HDR_LEN, h->body_len) != h->body_crc ||
 	    h->nnew > h->nrows || (h->key && (h->ngone || h->nnew != h->nrows)))
@@ -864,32 +1034,54 @@ static int col_close(struct col *cl, int r)
 	return r;
 }
 
+/* Read n ascending positions below limit, stored as gaps, into out. */
+static int dec_gaps(struct dec *d, uint32_t id, size_t n, size_t limit,
+		    uint32_t *out)
+{
+	struct col cl;
+	uint64_t gap, at = 0;
+	int r = col_open(d, id, &cl);
+
+	for (size_t k = 0; r == 0 && k < n; k++) {
+		r = col_varint(&cl, &gap);
+		if (r == 0 && (cl.absent || gap >= limit - at))
+			r = -EBADMSG;
+		at += gap;
+		out[k] = (uint32_t)at++;
+	}
+	return col_close(&cl, r);
+}
+
 /* Mark the gone rows of the state. */
 static int dec_gone(struct dec *d)
 {
 	size_t nprev = d->c->st.nrecs;
-	struct col cl;
-	uint64_t gap, at = 0;
+	uint32_t *pos;
 	int r;
 
 	if (d->h.ngone > nprev ||
 	    (uint64_t)nprev - d->h.ngone + d->h.nnew != d->h.nrows)
 		return -EBADMSG;
 	d->gone = calloc(nprev + 1, 1);
-	if (!d->gone)
+	pos = malloc((d->h.ngone + 1) * sizeof(*pos));
+	r = d->gone && pos ? dec_gaps(d, SEC_GONE, d->h.ngone, nprev, pos) :
+		-ENOMEM;
+	for (uint32_t k = 0; r == 0 && k < d->h.ngone; k++)
+		d->gone[pos[k]] = 1;
+	free(pos);
+	d->nsurv = nprev - d->h.ngone;
+	return r;
+}
+
+/* Read which surviving rows changed. */
+static int dec_changed(struct dec *d)
+{
+	if (d->h.nchg > d->nsurv)
+		return -EBADMSG;
+	d->chg = malloc((d->h.nchg + 1) * sizeof(*d->chg));
+	if (!d->chg)
 		return -ENOMEM;
-	r = col_open(d, SEC_GONE, &cl);
-	for (uint32_t k = 0; r == 0 && k < d->h.ngone; k++) {
-		r = col_varint(&cl, &gap);
-		if (r == 0 && (cl.absent || gap >= nprev - at))
-			r = -EBADMSG;
-		if (r == 0) {
-			at += gap;
-			d->gone[at++] = 1;
-		}
-	}
-	d->nmatch = nprev - d->h.ngone;
-	return col_close(&cl, r);
+	return dec_gaps(d, SEC_CHANGED, d->h.nchg, d->nsurv, d->chg);
 }
 
 /* Intern the new strings into the chain's pool. */
@@ -1025,11 +1217,11 @@ static int dec_merge(struct dec *d)
 	struct snapshot *st = &c->st;
 	size_t nrows = d->h.nrows, i = 0, j = 0, k = 0;
 
-	d->pos = malloc((d->nmatch + 1) * sizeof(*d->pos));
+	d->pos = malloc((d->nsurv + 1) * sizeof(*d->pos));
 	if (!d->pos)
 		return -ENOMEM;
 	if (d->h.ngone == 0 && d->h.nnew == 0) {
-		for (k = 0; k < d->nmatch; k++)
+		for (k = 0; k < d->nsurv; k++)
 			d->pos[k] = (uint32_t)k;
 		return 0;
 	}
@@ -1079,8 +1271,8 @@ static int dec_upd_column(struct dec *d, const struct ccol *cc, size_t c)
 	if (cc[c].kind == CK_SHAPE)
 		return -EBADMSG;
 	r = col_open(d, s->id, &cl);
-	for (size_t k = 0; r == 0 && k < d->nmatch; k++) {
-		uint8_t *p = (uint8_t *)&st->recs[d->pos[k]] + cc[c].rc.off;
+	for (size_t k = 0; r == 0 && k < d->h.nchg; k++) {
+		uint8_t *p = (uint8_t *)&st->recs[d->pos[d->chg[k]]] + cc[c].rc.off;
 		r = col_varint(&cl, &x);
 		if (r < 0)
 			break;
@@ -1137,11 +1329,15 @@ static int dec_blob_word(struct dec *d, size_t b, uint32_t w)
 		r = col_open(d, id + 1, &uc);
 	else
 		return r;
-	/* An absent "ms since" word still moves with last_data_sent. */
-	bool follows = b == 0 && (w == TI_LAST_DATA_RECV || w == TI_LAST_ACK_RECV);
-	for (size_t k = 0; r == 0 && (!uc.absent || follows) && k < d->nmatch;
-	     k++) {
-		const struct sock_record *sr = &st->recs[d->pos[k]];
+	/* The "ms since" words hold a value for every survivor, the others
+	 * for the changed ones; an absent word 13 or 14 still moves with
+	 * word 11. */
+	bool since = is_since_index(b, w);
+	bool follows = since && w != TI_LAST_DATA_SENT;
+	size_t rows = since ? d->nsurv : d->h.nchg;
+	for (size_t k = 0; r == 0 && (!uc.absent || follows) && k < rows; k++) {
+		const struct sock_record *sr =
+			&st->recs[d->pos[since ? k : d->chg[k]]];
 		uint32_t len = rec_u32(sr, bf->len);
 		if (len <= 4 * w)
 			continue;
@@ -1176,7 +1372,7 @@ static int dec_blobs(struct dec *d)
 {
 	int r = 0;
 
-	d->d11 = calloc(d->nmatch + 1, sizeof(*d->d11));
+	d->d11 = calloc(d->nsurv + 1, sizeof(*d->d11));
 	if (!d->d11)
 		return -ENOMEM;
 	for (size_t b = 0; r == 0 && b < REC_NBLOBS; b++) {
@@ -1201,7 +1397,7 @@ static int check_ids(const struct dec *d, size_t ncols)
 {
 	for (uint32_t i = 0; i < d->h.nsect; i++) {
 		uint32_t id = d->sect[i].id;
-		if ((id > SEC_PROC_COMM && id < SEC_COL) ||
+		if ((id > SEC_CHANGED && id < SEC_COL) ||
 		    (id >= SEC_COL + 2 * ncols && id < SEC_BLOB))
 			return -EBADMSG;
 	}
@@ -1217,6 +1413,8 @@ static int dec_apply(struct dec *d)
 
 	if (r == 0)
 		r = dec_gone(d);
+	if (r == 0)
+		r = dec_changed(d);
 	if (r == 0)
 		r = dec_strings(d);
 	if (r == 0)
@@ -1249,6 +1447,7 @@ int chain_apply(struct chain *c, const uint8_t *blob, size_t len)
 	free(d.sect);
 	free(d.gone);
 	free(d.pos);
+	free(d.chg);
 	free(d.newrecs);
 	free(d.d11);
 	if (r < 0) {
@@ -1256,6 +1455,7 @@ int chain_apply(struct chain *c, const uint8_t *blob, size_t len)
 		return r;
 	}
 	c->st.time_ns = d.h.time_ns;
+	c->base_ms = d.h.base_ms;
 	c->st.netns_ino = d.h.netns_ino;
 	c->frames++;
 	if (d.h.key)
@@ -1284,7 +1484,7 @@ static int copy_pool(void **dst, size_t *cap, const void *src, size_t n,
 }
 
 /* Turn rebased values of record r (whose blobs are in out) back into what
- * the kernel reported at time t_ms. */
+ * the kernel reported, t_ms being the frame's rebasing base. */
 static void unrebase(struct snapshot *out, struct sock_record *r, uint32_t t_ms)
 {
 	if (r->timer != 0)
@@ -1307,7 +1507,7 @@ int chain_materialize(const struct chain *c, struct snapshot *out,
 		      void *arg)
 {
 	const struct snapshot *st = &c->st;
-	uint32_t t_ms = time_ms32(st->time_ns);
+	uint32_t t_ms = c->base_ms;
 	int r;
 
 	snapshot_reset(out);

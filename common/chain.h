@@ -39,6 +39,7 @@ struct chain {
 	struct sock_record *merge;      /* scratch records for a merge */
 	size_t merge_cap;
 	uint32_t frames;                /* frames applied; 0: none yet */
+	uint32_t base_ms;               /* the last frame's rebasing base */
 	uint64_t key_bytes;             /* size of the chain's keyframe */
 	uint64_t delta_bytes;           /* sum of its deltas' sizes */
 	int skip_blobs;                 /* reader: leave raw attribute words

@@ -215,7 +215,7 @@ static void test_idle_is_free(void **state)
 	free(blob);
 	assert_int_equal(chain_encode(&wr, &b, 3, &blob, &len, &key), 0);
 	assert_false(key);
-	assert_int_equal(len, 64);
+	assert_int_equal(len, 72);
 	assert_int_equal(chain_apply(&rd, blob, len), 0);
 	assert_int_equal(chain_materialize(&rd, &out, NULL, NULL), 0);
 	assert_snapshot_equal(&b, &out);
