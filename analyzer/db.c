@@ -131,11 +131,8 @@ static int pick_at(struct store *st, const char *at, struct frame_info *fi)
 	struct time_spec ts;
 	int r;
 
-	if (time_parse(at, time_now_ns(), &ts) < 0) {
-		err_msg(at, "not a time (try 2026-11-25T10:00:00Z, 10:00, "
-			"-5m, now or @ID)");
+	if (db_parse_time(at, &ts) < 0)
 		return -1;
-	}
 	if (ts.kind == TIME_SNAPSHOT_ID)
 		return pick_by_id(st, ts.snapshot_id, fi);
 	r = store_frame_at(st, ts.time_ns, fi);
@@ -198,5 +195,39 @@ int db_load_frame(struct store *st, const struct frame_info *fi,
 			fi->codec);
 	else
 		err_msg(what, "%s", store_errmsg(st));
+	return -1;
+}
+
+/* Parse a TIME option argument; see db.h. */
+int db_parse_time(const char *arg, struct time_spec *ts)
+{
+	if (time_parse(arg, time_now_ns(), ts) == 0)
+		return 0;
+	err_msg(arg, "not a time (try 2026-11-25T10:00:00Z, 10:00, -5m, now "
+		"or @ID)");
+	return -1;
+}
+
+/* A parsed TIME as ns; see db.h. */
+int db_resolve_time(struct store *st, const struct time_spec *ts, int64_t *ns)
+{
+	struct frame_info fi;
+	char what[40];
+	int r;
+
+	if (ts->kind == TIME_ABSOLUTE) {
+		*ns = ts->time_ns;
+		return 0;
+	}
+	r = store_frame_by_id(st, ts->snapshot_id, &fi);
+	if (r == 0) {
+		*ns = fi.time_ns;
+		return 0;
+	}
+	snprintf(what, sizeof(what), "@%" PRId64, ts->snapshot_id);
+	if (r == -ENOENT)
+		err_msg(what, "no snapshot with this id (see 'sockhist snapshots')");
+	else
+		err_msg(db_path(), "%s", store_errmsg(st));
 	return -1;
 }

@@ -10,6 +10,7 @@
 
 #include "sockrec.h"
 #include "store.h"
+#include "timeexpr.h"
 
 /* Remember the --db argument (overrides $SOCKHIST_DB). */
 void db_set_path(const char *path);
@@ -32,6 +33,13 @@ struct frame_sel {
  * after printing why (bad TIME, no such snapshot, empty database). */
 int db_pick_frame(struct store *st, const struct frame_sel *sel,
 		  struct frame_info *fi);
+
+/* Parse a TIME option argument into *ts.  Returns 0 or -1 after printing
+ * why not. */
+int db_parse_time(const char *arg, struct time_spec *ts);
+/* A parsed TIME as ns: itself, or the time of snapshot @ID.  Returns 0 or
+ * -1 after printing why not (no such snapshot). */
+int db_resolve_time(struct store *st, const struct time_spec *ts, int64_t *ns);
 
 /* Decode frame fi into s (initialised).  Returns 0 or -1 after printing. */
 int db_load_frame(struct store *st, const struct frame_info *fi,

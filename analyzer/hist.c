@@ -72,18 +72,6 @@ struct hist_args {
 	int no_header;
 };
 
-/* Parse a TIME option argument into *ts; prints why not. */
-static int parse_time_opt(const char *arg, struct time_spec *ts, int *has)
-{
-	if (time_parse(arg, time_now_ns(), ts) < 0) {
-		err_msg(arg, "not a time (try 2026-11-25T10:00:00Z, 10:00, "
-			"-5m, now or @ID)");
-		return -1;
-	}
-	*has = 1;
-	return 0;
-}
-
 /* Parse --step: a duration of whole seconds. */
 static int parse_step(const char *arg, int64_t *step_ns)
 {
@@ -105,9 +93,11 @@ static int hist_opt(void *ctx, int id, const char *arg)
 
 	switch (id) {
 	case OPT_SINCE:
-		return parse_time_opt(arg, &a->since, &a->has_since);
+		a->has_since = 1;
+		return db_parse_time(arg, &a->since);
 	case OPT_UNTIL:
-		return parse_time_opt(arg, &a->until, &a->has_until);
+		a->has_until = 1;
+		return db_parse_time(arg, &a->until);
 	case OPT_STEP:
 		return parse_step(arg, &a->step_ns);
 	case OPT_BY:
@@ -130,31 +120,6 @@ static int hist_opt(void *ctx, int id, const char *arg)
 		db_set_path(arg);
 		return 0;
 	}
-	return -1;
-}
-
-/* A parsed TIME as ns: itself, or the time of snapshot @ID. */
-static int resolve_time(struct store *st, const struct time_spec *ts,
-			int64_t *ns)
-{
-	struct frame_info fi;
-	char what[40];
-	int r;
-
-	if (ts->kind == TIME_ABSOLUTE) {
-		*ns = ts->time_ns;
-		return 0;
-	}
-	r = store_frame_by_id(st, ts->snapshot_id, &fi);
-	if (r == 0) {
-		*ns = fi.time_ns;
-		return 0;
-	}
-	snprintf(what, sizeof(what), "@%" PRId64, ts->snapshot_id);
-	if (r == -ENOENT)
-		err_msg(what, "no snapshot with this id (see 'sockhist snapshots')");
-	else
-		err_msg(db_path(), "%s", store_errmsg(st));
 	return -1;
 }
 
@@ -207,9 +172,9 @@ static int settle_range(struct store *st, const struct hist_args *a,
 			struct hist_range *rg)
 {
 	rg->step_ns = a->step_ns;
-	if (a->has_since && resolve_time(st, &a->since, &rg->since_ns) < 0)
+	if (a->has_since && db_resolve_time(st, &a->since, &rg->since_ns) < 0)
 		return EXIT_FAIL;
-	if (a->has_until && resolve_time(st, &a->until, &rg->until_ns) < 0)
+	if (a->has_until && db_resolve_time(st, &a->until, &rg->until_ns) < 0)
 		return EXIT_FAIL;
 	return apply_defaults(st, a, rg);
 }

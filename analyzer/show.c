@@ -8,7 +8,15 @@
  * with the "connected" states, and then tables and families complete each
  * other (filter_merge_defaults in ss).  Rows come out in ss's dump order:
  * unix, raw, udp, tcp, IPv4 before IPv6 within a table; cookie order inside.
+ *
+ * With --since/--until, show scans every snapshot of the range instead and
+ * prints the matching sockets of each: the table under a "# TIME snapshot
+ * ID" line per snapshot, JSON and CSV with "snapshot" and "time" first.
+ * The scan filters the chain's state as it is replayed and materializes
+ * only the rows that match, which is what makes it fast.
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,12 +47,14 @@ enum { FAM_UNIX = 1, FAM_INET = 2, FAM_INET6 = 4 };
 
 enum {
 	OPT_AT = OPT_LONG_ONLY, OPT_SNAPSHOT, OPT_FORMAT, OPT_TOS, OPT_CGROUP,
-	OPT_DB,
+	OPT_DB, OPT_SINCE, OPT_UNTIL,
 };
 
 static const struct opt_spec show_opts[] = {
 	{ OPT_AT, "at", "TIME", "the latest snapshot at or before TIME" },
 	{ OPT_SNAPSHOT, "snapshot", "ID", "the snapshot with this id" },
+	{ OPT_SINCE, "since", "TIME", "every snapshot from TIME (with --until)" },
+	{ OPT_UNTIL, "until", "TIME", "every snapshot up to TIME (default: now)" },
 	{ OPT_FORMAT, "format", "FMT", "table (default, as ss), json or csv" },
 	{ 't', "tcp", NULL, "display TCP sockets" },
 	{ 'u', "udp", NULL, "display UDP sockets" },
@@ -68,7 +78,8 @@ static const struct opt_spec show_opts[] = {
 
 static const struct opt_cmd show_cmd = {
 	.name = "show",
-	.usage = "[--at TIME | --snapshot ID] [OPTIONS] [FILTER]",
+	.usage = "[--at TIME | --snapshot ID | --since TIME [--until TIME]] "
+		 "[OPTIONS] [FILTER]",
 	.about = "Print the sockets of one snapshot (default: the latest) "
 		 "exactly as ss would have.\n"
 		 "FILTER := [ state STATE-FILTER ] [ EXPRESSION ], as in ss(8): "
@@ -94,6 +105,8 @@ struct show_args {
 	struct frame_sel frame;
 	struct ss_flags fl;
 	enum out_format fmt;
+	struct time_spec since, until;  /* range mode when either is given */
+	bool range, has_since, has_until;
 };
 
 /* A table flag: ss's filter_db_set(). */
@@ -180,6 +193,12 @@ static int show_opt(void *ctx, int id, const char *arg)
 	case OPT_SNAPSHOT:
 		a->frame.snapshot = arg;
 		return 0;
+	case OPT_SINCE:
+		a->range = a->has_since = true;
+		return db_parse_time(arg, &a->since);
+	case OPT_UNTIL:
+		a->range = a->has_until = true;
+		return db_parse_time(arg, &a->until);
 	case OPT_DB:
 		db_set_path(arg);
 		return 0;
@@ -337,7 +356,7 @@ static int render(const struct show_args *a, const struct snapshot *s,
 	case OUT_JSON:
 		return sock_json_write(stdout, s, rows, n);
 	case OUT_CSV:
-		return sock_csv_write(stdout, s, rows, n, fl.no_header);
+		return sock_csv_write(stdout, s, rows, n, fl.no_header, NULL);
 	case OUT_TABLE:
 		break;
 	}
@@ -378,6 +397,128 @@ static int show_frame(const struct show_args *a, const struct filter *f)
 	return status;
 }
 
+/* A range scan in progress. */
+struct scan {
+	const struct show_args *a;
+	const struct filter *f;
+	struct snapshot out;            /* the matching rows, real values */
+	struct json_stream js;
+	size_t frames;
+	bool csv_header_done;
+};
+
+/* Would show print r?  (chain_materialize's row filter.) */
+static int keep_row(const struct snapshot *s, const struct sock_record *r,
+		    void *arg)
+{
+	const struct scan *x = arg;
+
+	return selected(&x->a->sel, r) && filter_match(x->f, s, r);
+}
+
+/* Print one snapshot's matching rows in range mode. */
+static int scan_print(struct scan *x, const struct frame_info *fi,
+		      const struct snapshot *s)
+{
+	const struct sock_record **rows;
+	struct row_tag tag = { fi->id, fi->time_ns };
+	long n = collect_rows(s, &x->a->sel, x->f, &rows);
+	int r = 0;
+
+	if (n < 0)
+		return -ENOMEM;
+	if (x->a->fmt == OUT_JSON) {
+		sock_json_rows(&x->js, s, rows, (size_t)n, &tag);
+	} else if (x->a->fmt == OUT_CSV) {
+		r = sock_csv_write(stdout, s, rows, (size_t)n,
+				   x->a->fl.no_header || x->csv_header_done, &tag);
+		x->csv_header_done = true;
+	} else {
+		char when[40];
+		time_format_iso(fi->time_ns, 0, when, sizeof(when));
+		printf("# %s snapshot %" PRId64 "\n", when, fi->id);
+		r = render(x->a, s, rows, (size_t)n);
+	}
+	free(rows);
+	return r;
+}
+
+/* store_scan callback: filter the state, print what matches. */
+static int scan_frame(const struct frame_info *fi, const struct snapshot *s,
+		      const struct chain *c, void *arg)
+{
+	struct scan *x = arg;
+	size_t i = 0;
+
+	x->frames++;
+	while (i < s->nrecs && !keep_row(s, &s->recs[i], x))
+		i++;
+	if (i == s->nrecs)
+		return 0;
+	if (c) {
+		if (chain_materialize(c, &x->out, keep_row, x) < 0)
+			return -ENOMEM;
+		s = &x->out;
+	}
+	return scan_print(x, fi, s) < 0 ? -EIO : 0;
+}
+
+/* store_scan callback: a chain that cannot be read, as a warning. */
+static void scan_damaged(const char *msg, void *arg)
+{
+	(void)arg;
+	err_msg("warning", "%s", msg);
+}
+
+/* The range of --since/--until as ns; the defaults are the first frame and
+ * now. */
+static int scan_range(struct store *st, const struct show_args *a,
+		      int64_t *since, int64_t *until)
+{
+	*since = INT64_MIN;
+	*until = INT64_MAX;
+	if (a->has_since && db_resolve_time(st, &a->since, since) < 0)
+		return -1;
+	if (a->has_until && db_resolve_time(st, &a->until, until) < 0)
+		return -1;
+	return 0;
+}
+
+/* Scan every snapshot of the range and print what matches. */
+static int show_range(const struct show_args *a, const struct filter *f)
+{
+	struct scan x = { .a = a, .f = f };
+	struct scan_ops ops = { scan_frame, scan_damaged, !a->fl.info };
+	struct store *st;
+	int64_t since, until;
+	int r, status = EXIT_FAIL;
+
+	if (a->frame.at || a->frame.snapshot) {
+		err_msg("--since/--until", "not with --at or --snapshot");
+		return EXIT_USAGE;
+	}
+	if (!(st = db_open()))
+		return EXIT_FAIL;
+	if (snapshot_init(&x.out) < 0 || scan_range(st, a, &since, &until) < 0)
+		goto out;
+	if (a->fmt == OUT_JSON)
+		sock_json_begin(&x.js, stdout);
+	r = store_scan(st, since, until, &ops, &x);
+	if (a->fmt == OUT_JSON && sock_json_end(&x.js) < 0 && r == 0)
+		r = -EIO;
+	if (r < 0)
+		err_msg(db_path(), "%s", r == -EIO ? "cannot write the output" :
+			store_errmsg(st));
+	else if (x.frames == 0)
+		err_msg("show", "no snapshots in that range");
+	else
+		status = EXIT_OK;
+out:
+	snapshot_free(&x.out);
+	store_close(st);
+	return status;
+}
+
 /* `sockhist show`. */
 int cmd_show(int argc, char **argv)
 {
@@ -401,7 +542,7 @@ int cmd_show(int argc, char **argv)
 	if (filter_states_given(f))
 		a.sel.state_filter = states;
 	selection_finish(&a.sel);
-	status = show_frame(&a, f);
+	status = a.range ? show_range(&a, f) : show_frame(&a, f);
 	filter_free(f);
 	return status;
 }

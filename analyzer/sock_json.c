@@ -20,6 +20,7 @@
 #include "sock_json.h"
 #include "sockenum.h"
 #include "tcpinfo.h"
+#include "timeexpr.h"
 
 struct sink;
 
@@ -216,9 +217,15 @@ static void walk_ccinfo(struct sink *k, const struct snapshot *s,
 
 /* Visit every column of r. */
 static void walk(struct sink *k, const struct snapshot *s,
-		 const struct sock_record *r)
+		 const struct sock_record *r, const struct row_tag *tag)
 {
 	k->fields = 0;
+	if (tag) {
+		char when[40];
+		time_format_iso(tag->time_ns, 0, when, sizeof(when));
+		k->ops->num(k, "snapshot", (uint64_t)tag->snapshot);
+		k->ops->str(k, "time", when);
+	}
 	walk_base(k, s, r);
 	walk_extended(k, r);
 	walk_unix(k, s, r);
@@ -288,19 +295,40 @@ static const struct sink_ops json_ops = {
 };
 
 /* Write the rows as one JSON array, one object per line. */
+void sock_json_begin(struct json_stream *js, FILE *out)
+{
+	js->out = out;
+	js->rows = 0;
+	fputc('[', out);
+}
+
+void sock_json_rows(struct json_stream *js, const struct snapshot *s,
+		    const struct sock_record *const *rows, size_t n,
+		    const struct row_tag *tag)
+{
+	struct sink k = { .ops = &json_ops, .out = js->out };
+
+	for (size_t i = 0; i < n; i++) {
+		fputs(js->rows++ ? ",\n{" : "\n{", js->out);
+		walk(&k, s, rows[i], tag);
+		fputc('}', js->out);
+	}
+}
+
+int sock_json_end(struct json_stream *js)
+{
+	fputs(js->rows ? "\n]\n" : "]\n", js->out);
+	return ferror(js->out) ? -EIO : 0;
+}
+
 int sock_json_write(FILE *out, const struct snapshot *s,
 		    const struct sock_record *const *rows, size_t n)
 {
-	struct sink k = { .ops = &json_ops, .out = out };
+	struct json_stream js;
 
-	fputc('[', out);
-	for (size_t i = 0; i < n; i++) {
-		fputs(i ? ",\n{" : "\n{", out);
-		walk(&k, s, rows[i]);
-		fputc('}', out);
-	}
-	fputs(n ? "\n]\n" : "]\n", out);
-	return ferror(out) ? -EIO : 0;
+	sock_json_begin(&js, out);
+	sock_json_rows(&js, s, rows, n, NULL);
+	return sock_json_end(&js);
 }
 
 /* ---- CSV ---- */
@@ -401,18 +429,18 @@ static const struct sink_ops head_ops = {
 /* Write the header and the rows as CSV. */
 int sock_csv_write(FILE *out, const struct snapshot *s,
 		   const struct sock_record *const *rows, size_t n,
-		   bool no_header)
+		   bool no_header, const struct row_tag *tag)
 {
 	struct sink head = { .ops = &head_ops, .out = out };
 	struct sink k = { .ops = &csv_ops, .out = out };
 	const struct sock_record blank = { .family = AF_UNIX };
 
 	if (!no_header) {
-		walk(&head, s, &blank);
+		walk(&head, s, &blank, tag);
 		fputc('\n', out);
 	}
 	for (size_t i = 0; i < n; i++) {
-		walk(&k, s, rows[i]);
+		walk(&k, s, rows[i], tag);
 		fputc('\n', out);
 	}
 	return ferror(out) ? -EIO : 0;

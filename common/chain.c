@@ -1467,22 +1467,6 @@ int chain_apply(struct chain *c, const uint8_t *blob, size_t len)
 
 /* ---- materialize --------------------------------------------------------- */
 
-/* Copy n elements of size elt into a fresh buffer; returns 0 or -ENOMEM. */
-static int copy_pool(void **dst, size_t *cap, const void *src, size_t n,
-		     size_t elt)
-{
-	void *p = malloc(n ? n * elt : 1);
-
-	if (!p)
-		return -ENOMEM;
-	if (n)
-		memcpy(p, src, n * elt);
-	free(*dst);
-	*dst = p;
-	*cap = n;
-	return 0;
-}
-
 /* Turn rebased values of record r (whose blobs are in out) back into what
  * the kernel reported, t_ms being the frame's rebasing base. */
 static void unrebase(struct snapshot *out, struct sock_record *r, uint32_t t_ms)
@@ -1500,6 +1484,55 @@ static void unrebase(struct snapshot *out, struct sock_record *r, uint32_t t_ms)
 			       t_ms - (uint32_t)get_le(p + 4 * since[i], 4), 4);
 }
 
+/* Make out's string pool a copy of st's (offsets stay valid); its
+ * interning hash is rebuilt from the pool if anything is interned. */
+static int copy_strings(struct snapshot *out, const struct snapshot *st)
+{
+	if (out->strpool_cap < st->strpool_len) {
+		char *p = realloc(out->strpool, st->strpool_len);
+		if (!p)
+			return -ENOMEM;
+		out->strpool = p;
+		out->strpool_cap = st->strpool_len;
+	}
+	memcpy(out->strpool, st->strpool, st->strpool_len);
+	out->strpool_len = st->strpool_len;
+	out->str_count = st->str_count;
+	free(out->str_hash);
+	out->str_hash = NULL;
+	out->str_hash_cap = 0;
+	return 0;
+}
+
+/* Append state record r to out with its blobs and processes. */
+static int copy_record(struct snapshot *out, const struct snapshot *st,
+		       const struct sock_record *r, uint32_t t_ms)
+{
+	struct sock_record *nr = snapshot_add_record(out);
+
+	if (!nr)
+		return -ENOMEM;
+	*nr = *r;
+	for (size_t b = 0; b < REC_NBLOBS; b++) {
+		uint32_t len = rec_u32(r, rec_blobs[b].len);
+		int64_t off = len ? snapshot_add_bytes(out, st->bytes +
+				rec_u32(r, rec_blobs[b].off), len) : 0;
+		if (off < 0)
+			return (int)off;
+		rec_set_u32(nr, rec_blobs[b].off, (uint32_t)off);
+	}
+	nr->proc_first = (uint32_t)out->nprocs;
+	for (uint32_t k = 0; k < r->proc_count; k++) {
+		const struct sr_process *p = &st->procs[r->proc_first + k];
+		int e = snapshot_add_process(out, p->pid, p->fd,
+					     st->strpool + p->comm);
+		if (e < 0)
+			return e;
+	}
+	unrebase(out, nr, t_ms);
+	return 0;
+}
+
 /* Materialize the current snapshot; see chain.h. */
 int chain_materialize(const struct chain *c, struct snapshot *out,
 		      int (*keep)(const struct snapshot *s,
@@ -1507,40 +1540,16 @@ int chain_materialize(const struct chain *c, struct snapshot *out,
 		      void *arg)
 {
 	const struct snapshot *st = &c->st;
-	uint32_t t_ms = c->base_ms;
 	int r;
 
 	snapshot_reset(out);
-	r = copy_pool((void **)&out->strpool, &out->strpool_cap, st->strpool,
-		      st->strpool_len, 1);
-	if (r == 0)
-		r = copy_pool((void **)&out->procs, &out->procs_cap, st->procs,
-			      st->nprocs, sizeof(*st->procs));
-	if (r == 0)
-		r = copy_pool((void **)&out->bytes, &out->bytes_cap, st->bytes,
-			      st->nbytes, 1);
-	if (r < 0) {
-		snapshot_free(out);
-		snapshot_init(out);
-		return r;
-	}
-	free(out->str_hash);
-	out->str_hash = NULL;
-	out->str_hash_cap = 0;
-	out->strpool_len = st->strpool_len;
-	out->str_count = st->str_count;
-	out->nprocs = st->nprocs;
-	out->nbytes = st->nbytes;
+	r = copy_strings(out, st);
 	out->time_ns = st->time_ns;
 	out->netns_ino = st->netns_ino;
-	for (size_t i = 0; i < st->nrecs; i++) {
-		if (keep && !keep(st, &st->recs[i], arg))
-			continue;
-		struct sock_record *nr = snapshot_add_record(out);
-		if (!nr)
-			return -ENOMEM;
-		*nr = st->recs[i];
-		unrebase(out, nr, t_ms);
-	}
-	return 0;
+	for (size_t i = 0; r == 0 && i < st->nrecs; i++)
+		if (!keep || keep(st, &st->recs[i], arg))
+			r = copy_record(out, st, &st->recs[i], c->base_ms);
+	if (r < 0)
+		snapshot_reset(out);
+	return r;
 }

@@ -713,3 +713,93 @@ int store_load(struct store *st, int64_t id, struct snapshot *s)
 		r = store_fail(st, -ENOMEM, "out of memory");
 	return r;
 }
+
+/* The first frame id at or after `since` and the last at or before
+ * `until` (ids follow time within a recorder's run). */
+static int scan_bounds(struct store *st, int64_t since, int64_t until,
+		       int64_t *lo, int64_t *hi)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, "SELECT (SELECT min(id) FROM frame "
+		"WHERE time_ns >= ?1), (SELECT max(id) FROM frame WHERE "
+		"time_ns <= ?2)", -1, &q, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_fail_sqlite(st, rc);
+	sqlite3_bind_int64(q, 1, since);
+	sqlite3_bind_int64(q, 2, until);
+	rc = sqlite3_step(q);
+	*lo = sqlite3_column_type(q, 0) == SQLITE_NULL ? 1 :
+		sqlite3_column_int64(q, 0);
+	*hi = sqlite3_column_type(q, 1) == SQLITE_NULL ? 0 :
+		sqlite3_column_int64(q, 1);
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? 0 : store_fail_sqlite(st, rc);
+}
+
+/* Bring the reader's chain to frame fi; -EBADMSG when it is damaged
+ * (st->msg names the lost frames). */
+static int scan_reach(struct store *st, const struct frame_info *fi)
+{
+	if (st->dec_key != fi->key || st->dec_at > fi->id) {
+		chain_reset(&st->dec);
+		st->dec_key = fi->key;
+		st->dec_at = fi->key - 1;
+	}
+	return replay(st, fi->key, fi->id);
+}
+
+/* One frame of a scan: decode it and call the callback. */
+static int scan_frame(struct store *st, const struct frame_info *fi,
+		      struct snapshot *v1, const struct scan_ops *ops,
+		      void *arg)
+{
+	int r;
+
+	if (fi->codec == CODEC_COLUMNAR_V1) {
+		r = load_v1(st, fi->id, v1);
+		return r < 0 ? r : ops->frame(fi, v1, NULL, arg);
+	}
+	r = scan_reach(st, fi);
+	return r < 0 ? r : ops->frame(fi, &st->dec.st, &st->dec, arg);
+}
+
+/* Visit the frames of a time range; see store.h. */
+int store_scan(struct store *st, int64_t since_ns, int64_t until_ns,
+	       const struct scan_ops *ops, void *arg)
+{
+	struct frame_info *fi = malloc(EACH_BATCH * sizeof(*fi));
+	struct snapshot v1 = { 0 };
+	int64_t lo = 1, hi = 0, lost_key = 0;
+	int n = 0, r = fi && snapshot_init(&v1) == 0 ? 0 :
+		store_fail(st, -ENOMEM, "out of memory");
+
+	if (r == 0)
+		r = scan_bounds(st, since_ns, until_ns, &lo, &hi);
+	if (st->dec.skip_blobs != ops->skip_blobs) {
+		st->dec.skip_blobs = ops->skip_blobs;
+		st->dec_key = 0;
+	}
+	for (int64_t after = lo - 1; r == 0 && after < hi; ) {
+		n = each_batch(st, after, fi);
+		if (n <= 0) {
+			r = n;
+			break;
+		}
+		for (int i = 0; r == 0 && i < n && fi[i].id <= hi; i++) {
+			if (fi[i].time_ns < since_ns || fi[i].time_ns > until_ns ||
+			    (lost_key && fi[i].key == lost_key))
+				continue;
+			r = scan_frame(st, &fi[i], &v1, ops, arg);
+			if (r == -EBADMSG) {
+				ops->damaged(st->msg, arg);
+				lost_key = fi[i].key;
+				r = 0;
+			}
+		}
+		after = fi[n - 1].id;
+	}
+	free(fi);
+	snapshot_free(&v1);
+	return r;
+}

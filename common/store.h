@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain.h"
 #include "sockrec.h"
 
 #define STORE_APPLICATION_ID 0x534b4831 /* "SKH1" */
@@ -99,5 +100,25 @@ int store_frame_by_id(struct store *st, int64_t id, struct frame_info *out);
  * last stopped).  Returns 0, -ENOENT, or -EBADMSG for a damaged frame; the
  * message then names the frames that cannot be read. */
 int store_load(struct store *st, int64_t id, struct snapshot *s);
+
+/* What store_scan() calls.  frame is called for every readable frame with
+ * the snapshot reached at it: with c == NULL, s holds real values (a
+ * version-1 frame); else s is c's state, whose rows are rebased: filter on
+ * it, and get real values with chain_materialize(c, ...).  A non-zero
+ * return stops the scan and is returned.  damaged is called once per chain
+ * that cannot be read to its end, with a one-line message naming the lost
+ * frames. */
+struct scan_ops {
+	int (*frame)(const struct frame_info *fi, const struct snapshot *s,
+		     const struct chain *c, void *arg);
+	void (*damaged)(const char *msg, void *arg);
+	int skip_blobs;                  /* leave tcp_info & co. undecoded */
+};
+
+/* Visit every frame with since_ns <= time_ns <= until_ns, in id order,
+ * replaying each chain once.  Returns 0, the callback's non-zero value, or
+ * a negative code (database errors; not damaged frames). */
+int store_scan(struct store *st, int64_t since_ns, int64_t until_ns,
+	       const struct scan_ops *ops, void *arg);
 
 #endif
