@@ -2,7 +2,8 @@
  * bench-analyzer.c — how fast the analyzer answers over a long history.
  *
  * Builds a database of real snapshots quickly: the churn workload runs in a
- * private network namespace, and this process captures it back to back
+ * private network namespace (20 s of warmup), and this process captures it
+ * back to back
  * (the recorder's own capture and store code), stamping the frames 10 s
  * apart so that N frames span N * 10 s of history.  Then it times the real
  * `sockhist` binary, each command run R times (median, and the maximum):
@@ -69,7 +70,7 @@ static void cleanup(void)
 static void start_workload(const char *workload, char **extra, int nextra)
 {
 	char cmd[256], path[128], line[64];
-	int out[2];
+	int out[2], in[2];
 
 	snprintf(ns_name, sizeof(ns_name), "sockhist-abench-%d", (int)getpid());
 	snprintf(cmd, sizeof(cmd), "ip netns add %s && ip -n %s link set lo up",
@@ -84,18 +85,21 @@ static void start_workload(const char *workload, char **extra, int nextra)
 		argv[argc++] = extra[i];
 	argv[argc] = NULL;
 	posix_spawn_file_actions_t fa;
-	if (pipe(out) < 0)
+	/* The workload runs until its stdin closes: keep the write end open
+	 * (close-on-exec) for as long as this process lives. */
+	if (pipe(out) < 0 || pipe2(in, O_CLOEXEC) < 0)
 		err(1, "pipe");
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	if (posix_spawnp(&workload_pid, "ip", &fa, NULL, argv, environ) != 0)
 		err(1, "spawn workload");
 	close(out[1]);
+	close(in[0]);
 	FILE *f = fdopen(out[0], "r");
 	if (!f || !fgets(line, sizeof(line), f) || strncmp(line, "ready", 5))
 		errx(1, "the workload did not start");
-	sleep(5);
+	sleep(20);
 	snprintf(path, sizeof(path), "/run/netns/%s", ns_name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
@@ -213,6 +217,7 @@ int main(int argc, char **argv)
 	    runs > MAX_RUNS)
 		errx(2, "need -a and -w, FRAMES >= %d, 1 <= RUNS <= %d",
 		     DAY_FRAMES, MAX_RUNS);
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("command:");
 	for (int i = 0; i < argc; i++)
 		printf(" %s", argv[i]);
