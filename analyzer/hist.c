@@ -324,20 +324,14 @@ int cmd_hist(int argc, char **argv)
 {
 	struct hist_args a = { .key = hist_key_find("state"), .fmt = OUT_TABLE };
 	struct hist_range rg = { 0 };
-	char *operands[argc > 0 ? argc : 1];
 	struct store *st;
 	int n, status;
 
-	n = opt_parse(&hist_cmd, argc, argv, hist_opt, &a, operands);
+	n = opt_parse_no_operands(&hist_cmd, argc, argv, hist_opt, &a);
 	if (n == OPT_HELP)
 		return EXIT_OK;
 	if (n < 0)
 		return EXIT_USAGE;
-	if (n > 0) {
-		err_msg(operands[0], "unexpected argument (see 'sockhist "
-			"hist --help')");
-		return EXIT_USAGE;
-	}
 	if (!(st = db_open()))
 		return EXIT_FAIL;
 	status = settle_range(st, &a, &rg);

@@ -163,3 +163,18 @@ int opt_parse(const struct opt_cmd *cmd, int argc, char **argv,
 	}
 	return nops;
 }
+
+/* Parse options of a command without operands; see options.h. */
+int opt_parse_no_operands(const struct opt_cmd *cmd, int argc, char **argv,
+			  opt_handler fn, void *ctx)
+{
+	char *operands[argc > 0 ? argc : 1];
+	int n = opt_parse(cmd, argc, argv, fn, ctx, operands);
+
+	if (n > 0) {
+		err_msg(operands[0], "unexpected argument (see 'sockhist %s "
+			"--help')", cmd->name);
+		return OPT_ERROR;
+	}
+	return n;
+}

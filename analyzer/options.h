@@ -45,6 +45,11 @@ typedef int (*opt_handler)(void *ctx, int id, const char *arg);
 int opt_parse(const struct opt_cmd *cmd, int argc, char **argv,
 	      opt_handler fn, void *ctx, char **operands);
 
+/* opt_parse for a command that takes no operands: one is a usage error
+ * (printed).  Returns 0, OPT_HELP or OPT_ERROR. */
+int opt_parse_no_operands(const struct opt_cmd *cmd, int argc, char **argv,
+			  opt_handler fn, void *ctx);
+
 /* Print "sockhist: <what>: <why>" to stderr (printf-style why). */
 void err_msg(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

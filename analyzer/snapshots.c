@@ -116,20 +116,14 @@ static int print_frame(const struct frame_info *fi, void *arg)
 int cmd_snapshots(int argc, char **argv)
 {
 	struct list_state ls = { .fmt = OUT_TABLE };
-	char *operands[argc > 0 ? argc : 1];
 	struct store *st;
 	int n, r;
 
-	n = opt_parse(&snapshots_cmd, argc, argv, snapshots_opt, &ls, operands);
+	n = opt_parse_no_operands(&snapshots_cmd, argc, argv, snapshots_opt, &ls);
 	if (n == OPT_HELP)
 		return EXIT_OK;
 	if (n < 0)
 		return EXIT_USAGE;
-	if (n > 0) {
-		err_msg(operands[0], "unexpected argument (see 'sockhist "
-			"snapshots --help')");
-		return EXIT_USAGE;
-	}
 	if (!(st = db_open()))
 		return EXIT_FAIL;
 	print_header(&ls);

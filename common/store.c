@@ -146,6 +146,25 @@ sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id)
 	return st->stmt[id];
 }
 
+/* A one-row integer query with two parameters; see store_int.h. */
+int store_query_int(struct store *st, const char *sql, int64_t a, int64_t b,
+		   int64_t def, int64_t *out)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_fail_sqlite(st, rc);
+	sqlite3_bind_int64(q, 1, a);
+	sqlite3_bind_int64(q, 2, b);
+	rc = sqlite3_step(q);
+	*out = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL ?
+		sqlite3_column_int64(q, 0) : def;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+		store_fail_sqlite(st, rc);
+}
+
 /* Step a cached statement expected to finish without rows, then reset it. */
 int store_step_done(struct store *st, enum stmt_id id)
 {

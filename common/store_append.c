@@ -81,24 +81,6 @@ static int exec_ints(struct store *st, const char *sql, int64_t a, int64_t b)
 	return rc == SQLITE_DONE ? 0 : store_fail_sqlite(st, rc);
 }
 
-/* The integer a one-row query returns (def when NULL or no row). */
-static int query_int(struct store *st, const char *sql, int64_t a,
-		     int64_t def, int64_t *out)
-{
-	sqlite3_stmt *q;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
-
-	if (rc != SQLITE_OK)
-		return store_fail_sqlite(st, rc);
-	sqlite3_bind_int64(q, 1, a);
-	rc = sqlite3_step(q);
-	*out = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL ?
-		sqlite3_column_int64(q, 0) : def;
-	sqlite3_finalize(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-		store_fail_sqlite(st, rc);
-}
-
 /* Delete the chains whose keyframe id is in the result of `keys_sql`
  * (binding ?1 = a), their counts, and the lifetimes that ended before the
  * oldest frame left. */
@@ -139,11 +121,12 @@ static int expire(struct store *st, int64_t now)
 static int used_bytes(struct store *st, int64_t *used)
 {
 	int64_t pages, free_pages;
-	int r = query_int(st, "SELECT * FROM pragma_page_count", 0, 0, &pages);
+	int r = store_query_int(st, "SELECT * FROM pragma_page_count", 0, 0, 0,
+				&pages);
 
 	if (r == 0)
-		r = query_int(st, "SELECT * FROM pragma_freelist_count", 0, 0,
-			      &free_pages);
+		r = store_query_int(st, "SELECT * FROM pragma_freelist_count",
+				    0, 0, 0, &free_pages);
 	*used = (pages - free_pages) * STORE_PAGE_SIZE;
 	return r;
 }
@@ -156,8 +139,8 @@ static int enforce_size(struct store *st)
 	int r = used_bytes(st, &used);
 
 	while (r == 0 && (uint64_t)used > st->lim.max_bytes) {
-		r = query_int(st, "SELECT min(key) FROM frame", 0, st->key_id,
-			      &oldest);
+		r = store_query_int(st, "SELECT min(key) FROM frame", 0, 0,
+				    st->key_id, &oldest);
 		if (r < 0 || oldest >= st->key_id)
 			break;
 		r = drop_chains(st, "SELECT ?1", oldest);

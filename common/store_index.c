@@ -98,25 +98,6 @@ static int str_cache_reset(struct store *st, const struct snapshot *s)
 
 /* ---- socket lifetimes ------------------------------------------------------ */
 
-/* Run a one-row integer query with two integer parameters; def if NULL. */
-static int one_int(struct store *st, const char *sql, int64_t a, int64_t b,
-		   int64_t def, int64_t *out)
-{
-	sqlite3_stmt *q;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
-
-	if (rc != SQLITE_OK)
-		return store_fail_sqlite(st, rc);
-	sqlite3_bind_int64(q, 1, a);
-	sqlite3_bind_int64(q, 2, b);
-	rc = sqlite3_step(q);
-	*out = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL ?
-		sqlite3_column_int64(q, 0) : def;
-	sqlite3_finalize(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-		store_fail_sqlite(st, rc);
-}
-
 /* Append a cookie to the open set. */
 static int open_add(struct lifetimes *lt, uint64_t cookie)
 {
@@ -139,20 +120,22 @@ static int lt_load(struct store *st, int64_t id, const struct snapshot *s)
 {
 	struct lifetimes *lt = &st->lt;
 	sqlite3_stmt *q;
-	int r = one_int(st, "INSERT OR IGNORE INTO netns (ino) VALUES (?1)",
-			(int64_t)s->netns_ino, 0, 0, &lt->netns_id);
+	int64_t ino = (int64_t)s->netns_ino, ignored;
+	int r = store_query_int(st, "INSERT OR IGNORE INTO netns (ino) "
+				"VALUES (?1)", ino, 0, 0, &ignored);
 
 	if (r == 0)
-		r = one_int(st, "SELECT id FROM netns WHERE ino = ?1",
-			    (int64_t)s->netns_ino, 0, 0, &lt->netns_id);
+		r = store_query_int(st, "SELECT id FROM netns WHERE ino = ?1",
+				    ino, 0, 0, &lt->netns_id);
 	if (r == 0)
-		r = one_int(st, "SELECT max(id) FROM frame WHERE id < ?1 AND "
-			    "netns_ino = ?2", id, (int64_t)s->netns_ino, id - 1,
-			    &lt->prev_frame);
+		r = store_query_int(st, "SELECT max(id) FROM frame WHERE "
+				    "id < ?1 AND netns_ino = ?2", id, ino,
+				    id - 1, &lt->prev_frame);
 	if (r == 0)
-		r = one_int(st, "UPDATE sock SET last = (SELECT max(f.id) FROM "
-			    "frame f WHERE f.boot = sock.boot) WHERE boot != ?1 "
-			    "AND last IS NULL", st->boot, 0, 0, &(int64_t){ 0 });
+		r = store_query_int(st, "UPDATE sock SET last = (SELECT "
+				    "max(f.id) FROM frame f WHERE f.boot = "
+				    "sock.boot) WHERE boot != ?1 AND last IS NULL",
+				    st->boot, 0, 0, &ignored);
 	if (r < 0)
 		return r;
 	int rc = sqlite3_prepare_v2(st->db, "SELECT cookie FROM sock WHERE "

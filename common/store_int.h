@@ -65,6 +65,10 @@ int store_fail_sqlite(struct store *st, int rc);
 int store_exec(struct store *st, const char *sql);
 /* Step a cached statement expected to finish without rows; reset it. */
 int store_step_done(struct store *st, enum stmt_id id);
+/* Run a one-off statement with integer parameters ?1 = a, ?2 = b; *out is
+ * its first column (def when there is no row or it is NULL). */
+int store_query_int(struct store *st, const char *sql, int64_t a, int64_t b,
+		    int64_t def, int64_t *out);
 /* Prepare a cached statement on first use; NULL after recording why. */
 sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id);
 

@@ -11,7 +11,11 @@ DB="$WORK/d.db"
 # Record for 3 seconds at 200ms while the analyzer reads the same file.
 ip netns exec "$NS" "$SOCKHISTD" --db "$DB" --interval 200ms 2>"$WORK/d.err" &
 D=$!
-sleep 0.5
+# Read only once the first snapshot is committed (the file exists earlier).
+for _ in $(seq 50); do
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM frame' 2>/dev/null || echo 0)" -ge 1 ] && break
+	sleep 0.1
+done
 reads=0
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	if "$SOCKHIST" --db "$DB" show -tan >/dev/null 2>>"$WORK/reader.err" &&
