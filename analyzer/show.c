@@ -366,6 +366,14 @@ static int render(const struct show_args *a, const struct snapshot *s,
 	return ss_table_render(stdout, s, rows, n, &fl);
 }
 
+/* Does the output print raw attribute bytes (tcp_info and congestion
+ * control with -i, a unix listener's pending connections with -e; JSON and
+ * CSV always)? */
+static bool needs_blobs(const struct show_args *a)
+{
+	return a->fmt != OUT_TABLE || a->fl.info || a->fl.extended;
+}
+
 /* Load the chosen frame and print its selected sockets. */
 static int show_frame(const struct show_args *a, const struct filter *f)
 {
@@ -383,6 +391,7 @@ static int show_frame(const struct show_args *a, const struct filter *f)
 		store_close(st);
 		return EXIT_FAIL;
 	}
+	store_set_skip_blobs(st, !needs_blobs(a));
 	if (db_pick_frame(st, &a->frame, &fi) == 0 &&
 	    db_load_frame(st, &fi, &s) == 0) {
 		n = collect_rows(&s, &a->sel, f, &rows);
@@ -488,7 +497,7 @@ static int scan_range(struct store *st, const struct show_args *a,
 static int show_range(const struct show_args *a, const struct filter *f)
 {
 	struct scan x = { .a = a, .f = f };
-	struct scan_ops ops = { scan_frame, scan_damaged, !a->fl.info };
+	struct scan_ops ops = { scan_frame, scan_damaged, !needs_blobs(a) };
 	struct store *st;
 	int64_t since, until;
 	int r, status = EXIT_FAIL;

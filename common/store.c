@@ -783,6 +783,15 @@ static int scan_frame(struct store *st, const struct frame_info *fi,
 	return r < 0 ? r : ops->frame(fi, &st->dec.st, &st->dec, arg);
 }
 
+/* Skip raw attribute words in loads; see store.h. */
+void store_set_skip_blobs(struct store *st, int skip)
+{
+	if (st->dec.skip_blobs != skip) {
+		st->dec.skip_blobs = skip;
+		st->dec_key = 0;
+	}
+}
+
 /* Visit the frames of a time range; see store.h. */
 int store_scan(struct store *st, int64_t since_ns, int64_t until_ns,
 	       const struct scan_ops *ops, void *arg)
@@ -795,10 +804,7 @@ int store_scan(struct store *st, int64_t since_ns, int64_t until_ns,
 
 	if (r == 0)
 		r = scan_bounds(st, since_ns, until_ns, &lo, &hi);
-	if (st->dec.skip_blobs != ops->skip_blobs) {
-		st->dec.skip_blobs = ops->skip_blobs;
-		st->dec_key = 0;
-	}
+	store_set_skip_blobs(st, ops->skip_blobs);
 	for (int64_t after = lo - 1; r == 0 && after < hi; ) {
 		n = each_batch(st, after, fi);
 		if (n <= 0) {

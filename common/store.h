@@ -115,6 +115,12 @@ struct scan_ops {
 	int skip_blobs;                  /* leave tcp_info & co. undecoded */
 };
 
+/* For the loads that follow: leave the raw attribute words (tcp_info,
+ * congestion-control info, unix pending connections) undecoded, which
+ * makes replaying a chain cheaper when they are not printed.  The records
+ * then have their lengths but zero bytes. */
+void store_set_skip_blobs(struct store *st, int skip);
+
 /* Visit every frame with since_ns <= time_ns <= until_ns, in id order,
  * replaying each chain once.  Returns 0, the callback's non-zero value, or
  * a negative code (database errors; not damaged frames). */
