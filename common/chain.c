@@ -348,6 +348,8 @@ static bool row_changed(const struct enc *e, const struct run *runs,
 			return true;
 	for (size_t b = 0; b < REC_NBLOBS; b++) {
 		uint32_t len = rec_u32(r, rec_blobs[b].len);
+		if (len == 0)
+			continue;
 		const uint8_t *x = e->s->bytes + rec_u32(r, rec_blobs[b].off);
 		const uint8_t *y = e->c->st.bytes + rec_u32(p, rec_blobs[b].off);
 		uint32_t from = 0;
@@ -641,6 +643,8 @@ static void enc_blob_group(struct enc *e, size_t b, uint32_t w0, uint32_t n)
 	for (size_t k = 0; k < e->nnew && !e->err; k++) {
 		const struct sock_record *r = &s->recs[e->newr[k]];
 		uint32_t len = rec_u32(r, bf->len);
+		if (len <= 4 * w0)
+			continue;
 		const uint8_t *p = s->bytes + rec_u32(r, bf->off);
 		for (uint32_t w = w0; w < w0 + n && 4 * w < len; w++) {
 			uint8_t *q = nb[w - w0].p + nb[w - w0].len;
@@ -657,6 +661,8 @@ static void enc_blob_group(struct enc *e, size_t b, uint32_t w0, uint32_t n)
 	for (size_t k = 0; k < e->nchg && !e->err; k++) {
 		const struct sock_record *r = &s->recs[e->mc[k]];
 		uint32_t len = rec_u32(r, bf->len);
+		if (len <= 4 * w0)
+			continue;
 		const uint8_t *p = s->bytes + rec_u32(r, bf->off);
 		const uint8_t *o = st->bytes + rec_u32(&st->recs[e->mp[k]], bf->off);
 		for (uint32_t w = w0; w < w0 + n && 4 * w < len; w++) {
@@ -749,7 +755,8 @@ static int assemble(struct enc *e, int key, struct buf *out)
 	uint64_t nprocs = 0;
 	int r = 0;
 
-	qsort(e->sect, e->nsect, sizeof(*e->sect), cmp_sect);
+	if (e->nsect > 1)
+		qsort(e->sect, e->nsect, sizeof(*e->sect), cmp_sect);
 	for (size_t k = 0; k < e->nnew; k++)
 		nprocs += e->s->recs[e->newr[k]].proc_count;
 	for (size_t i = 0; r == 0 && i < e->nsect; i++) {
@@ -777,8 +784,10 @@ static int assemble(struct enc *e, int key, struct buf *out)
 	if (r == 0)
 		r = buf_reserve(out, HDR_LEN + dir.len + data.len);
 	if (r == 0) {
-		memcpy(out->p + HDR_LEN, dir.p, dir.len);
-		memcpy(out->p + HDR_LEN + dir.len, data.p, data.len);
+		if (dir.len)
+			memcpy(out->p + HDR_LEN, dir.p, dir.len);
+		if (data.len)
+			memcpy(out->p + HDR_LEN + dir.len, data.p, data.len);
 		out->len = HDR_LEN + dir.len + data.len;
 		put_header(out->p, e, key, nprocs, dir.len + data.len,
 			   crc32_ieee(out->p + HDR_LEN, dir.len + data.len));
