@@ -33,7 +33,7 @@
 
 #include "sockrec.h"
 
-#define PROCMAP_RESCAN_NS (60ll * 1000000000ll)
+#define PROCMAP_RESCAN_NS (300ll * 1000000000ll)
 
 struct procmap;
 
