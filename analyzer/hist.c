@@ -108,11 +108,7 @@ static int hist_opt(void *ctx, int id, const char *arg)
 		}
 		return 0;
 	case OPT_FORMAT:
-		if (out_format_parse(arg, &a->fmt) < 0) {
-			err_msg(arg, "unknown format (use table, json or csv)");
-			return -1;
-		}
-		return 0;
+		return opt_format(arg, &a->fmt);
 	case 'H':
 		a->no_header = 1;
 		return 0;

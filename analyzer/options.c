@@ -178,3 +178,12 @@ int opt_parse_no_operands(const struct opt_cmd *cmd, int argc, char **argv,
 	}
 	return n;
 }
+
+/* Parse --format; see options.h. */
+int opt_format(const char *arg, enum out_format *fmt)
+{
+	if (out_format_parse(arg, fmt) == 0)
+		return 0;
+	err_msg(arg, "unknown format (use table, json or csv)");
+	return -1;
+}

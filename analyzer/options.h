@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "output.h"
+
 /* Ids at or above this value have no short form. */
 #define OPT_LONG_ONLY 256
 
@@ -49,6 +51,10 @@ int opt_parse(const struct opt_cmd *cmd, int argc, char **argv,
  * (printed).  Returns 0, OPT_HELP or OPT_ERROR. */
 int opt_parse_no_operands(const struct opt_cmd *cmd, int argc, char **argv,
 			  opt_handler fn, void *ctx);
+
+/* Parse a --format argument into *fmt; prints why not.
+ * Returns 0 or -1. */
+int opt_format(const char *arg, enum out_format *fmt);
 
 /* Print "sockhist: <what>: <why>" to stderr (printf-style why). */
 void err_msg(const char *what, const char *fmt, ...)

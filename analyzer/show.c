@@ -203,10 +203,7 @@ static int show_opt(void *ctx, int id, const char *arg)
 		db_set_path(arg);
 		return 0;
 	case OPT_FORMAT:
-		if (out_format_parse(arg, &a->fmt) == 0)
-			return 0;
-		err_msg(arg, "unknown format (use table, json or csv)");
-		return -1;
+		return opt_format(arg, &a->fmt);
 	}
 	return -1;
 }

@@ -42,11 +42,7 @@ static int snapshots_opt(void *ctx, int id, const char *arg)
 
 	switch (id) {
 	case OPT_FORMAT:
-		if (out_format_parse(arg, &ls->fmt) < 0) {
-			err_msg(arg, "unknown format (use table, json or csv)");
-			return -1;
-		}
-		return 0;
+		return opt_format(arg, &ls->fmt);
 	case 'H':
 		ls->no_header = 1;
 		return 0;

@@ -66,45 +66,33 @@ static int64_t insert_frame(struct store *st, const struct snapshot *s,
 	return sqlite3_last_insert_rowid(st->db);
 }
 
-/* Run a one-off statement binding up to two integers. */
-static int exec_ints(struct store *st, const char *sql, int64_t a, int64_t b)
-{
-	sqlite3_stmt *q;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
-
-	if (rc != SQLITE_OK)
-		return store_fail_sqlite(st, rc);
-	sqlite3_bind_int64(q, 1, a);
-	sqlite3_bind_int64(q, 2, b);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : store_fail_sqlite(st, rc);
-}
-
 /* Delete the chains whose keyframe id is in the result of `keys_sql`
  * (binding ?1 = a), their counts, and the lifetimes that ended before the
  * oldest frame left. */
 static int drop_chains(struct store *st, const char *keys_sql, int64_t a)
 {
 	char sql[512];
+	int64_t ignored;
 	int r;
 
 	snprintf(sql, sizeof(sql), "DELETE FROM frame_count WHERE frame IN "
 		 "(SELECT id FROM frame WHERE key IN (%s))", keys_sql);
-	r = exec_ints(st, sql, a, 0);
+	r = store_query_int(st, sql, a, 0, 0, &ignored);
 	snprintf(sql, sizeof(sql), "DELETE FROM frame WHERE key IN (%s)",
 		 keys_sql);
 	if (r == 0)
-		r = exec_ints(st, sql, a, 0);
+		r = store_query_int(st, sql, a, 0, 0, &ignored);
 	if (r == 0)
-		r = exec_ints(st, "DELETE FROM sock WHERE last < "
-			      "(SELECT min(id) FROM frame)", 0, 0);
+		r = store_query_int(st, "DELETE FROM sock WHERE last < "
+				    "(SELECT min(id) FROM frame)", 0, 0, 0,
+				    &ignored);
 	return r;
 }
 
 /* A new chain starts: drop expired chains and rollups. */
 static int expire(struct store *st, int64_t now)
 {
+	int64_t ignored;
 	int r = 0;
 
 	if (st->lim.retain_ns > 0)
@@ -112,8 +100,9 @@ static int expire(struct store *st, int64_t now)
 				"HAVING max(time_ns) < ?1",
 				now - st->lim.retain_ns);
 	if (r == 0 && st->lim.keep_rollups_ns > 0)
-		r = exec_ints(st, "DELETE FROM rollup WHERE start_ns < ?1",
-			      now - st->lim.keep_rollups_ns, 0);
+		r = store_query_int(st, "DELETE FROM rollup WHERE start_ns < ?1",
+				    now - st->lim.keep_rollups_ns, 0, 0,
+				    &ignored);
 	return r;
 }
 
