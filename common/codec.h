@@ -1,12 +1,13 @@
 /*
- * codec.h — the frame codec: a snapshot <-> one self-contained compressed blob.
+ * codec.h — frame codec version 1: a snapshot <-> one self-contained blob.
  *
- * Codec version 1 (CODEC_COLUMNAR_V1) writes a small fixed header, then one
- * zstd stream holding every record field as a column of LEB128 varints (signed
- * values zigzagged), followed by the process columns, the string pool and the
- * raw tcp_info words.  The exact layout is in doc/FORMAT.md.  The version is
- * also stored in the frame row so later codecs (keyframes + deltas) can coexist
- * with frames already written.
+ * The frames of format-1 files, which stay readable forever; new frames use
+ * codec 2 (chain.h).  Codec 1 writes a small fixed header, then one zstd
+ * stream holding every record field as a column of LEB128 varints (signed
+ * values zigzagged), followed by the process columns, the string pool and
+ * the raw tcp_info words.  The exact layout is in doc/FORMAT.md.  The
+ * encoder remains for the tests, which check the decoder on random
+ * snapshots; the frame row's `codec` column says which decoder to use.
  */
 #ifndef SOCKHIST_CODEC_H
 #define SOCKHIST_CODEC_H
@@ -17,7 +18,6 @@
 #include "sockrec.h"
 
 #define CODEC_COLUMNAR_V1 1
-#define CODEC_CURRENT CODEC_COLUMNAR_V1
 /* zstd level the store writes with (chosen by measurement, doc/FORMAT.md). */
 #define CODEC_DEFAULT_LEVEL 3
 

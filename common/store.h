@@ -2,10 +2,14 @@
  * store.h — the sockhist database: an SQLite file of snapshots ("frames").
  *
  * The file is identified by PRAGMA application_id and carries its format
- * version in PRAGMA user_version.  The writer appends one frame per snapshot in
- * one IMMEDIATE transaction; readers open read-only and never hold a read
- * transaction longer than one query, so the recorder is never blocked.
- * Schema: sql/schema.sql, embedded at build time.
+ * version in PRAGMA user_version; older formats are migrated (in place by
+ * the writer, in memory by a reader).  The writer appends one frame per
+ * snapshot in one IMMEDIATE transaction — a keyframe or a delta of its
+ * current chain (chain.h), with the frame's counts, socket lifetimes and
+ * rollups — and applies the retention limits; readers open read-only,
+ * replay chains, and never hold a read transaction longer than one query,
+ * so the recorder is never blocked.  Schema: sql/schema.sql and
+ * sql/migrate-2.sql, embedded at build time.
  *
  * Every function returns 0 (or a count) on success and a negative errno-style
  * code on failure, with a one-line human message in store_errmsg().
