@@ -5,9 +5,11 @@
  * A frame is a 64-byte header (CRC-32), a directory of sections and the
  * sections themselves, each stored raw or as one zstd frame; a CRC-32 in
  * the header covers directory and sections.  A section is one column: the
- * gone positions, the new strings, the new rows' processes, a record field
- * for the new rows (full values) or for the surviving rows (differences),
- * or one 32-bit word of a raw attribute (tcp_info, ...) likewise.  A
+ * gone positions, the changed survivors, the new strings, the new rows'
+ * processes, a record field for the new rows (full values) or for the
+ * changed surviving rows (differences), or one 32-bit word of a raw
+ * attribute (tcp_info, ...) likewise; the tcp_info "ms since" words keep
+ * differences for every survivor, so clock jitter alone changes no row.  A
  * column of all zeros is left out.
  *
  * The writer keeps its own chain state and advances it by applying the

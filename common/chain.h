@@ -4,8 +4,8 @@
  * A chain starts with a keyframe holding every socket of a snapshot; each
  * following frame stores only what changed since the frame before it:
  * the sockets gone (by position), the sockets new (in full), and, per field,
- * the difference of every surviving socket's value (columnar, zigzag
- * varints, one compressed section per field, absent when all are zero).
+ * the difference of each changed socket's value (columnar, zigzag varints,
+ * one compressed section per field, absent when all are zero).
  * Before taking differences, fields that count time ("ms since the last
  * data was sent") become absolute times and timers become absolute expiry
  * times, so an idle socket encodes as "unchanged".  Counters use wrap-safe
