@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "capture.h"
 #include "store.h"
 #include "timeexpr.h"
@@ -41,15 +42,6 @@ extern char **environ;
 
 static char ns_name[64];
 static pid_t workload_pid;
-
-/* Monotonic clock in milliseconds. */
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Remove the namespace and stop the workload (atexit). */
 static void cleanup(void)
@@ -159,13 +151,6 @@ static double timed(char *const argv[])
 		errx(1, "%s %s failed", argv[0], argv[3]);
 	posix_spawn_file_actions_destroy(&fa);
 	return now_ms() - t;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* Print the median and maximum of n timings. */

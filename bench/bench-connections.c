@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "capture.h"
 #include "store.h"
 
@@ -48,14 +49,6 @@ struct run_cost {
 	double cpu_ms;
 	long maxrss_kib;
 };
-
-/* Monotonic clock in milliseconds. */
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Run a shell command line; die if it fails. */
 static void sh(const char *cmd)
@@ -140,13 +133,6 @@ static struct run_cost run(char *const argv[])
 			  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3,
 		.maxrss_kib = ru.ru_maxrss,
 	};
-}
-
-/* qsort comparator for doubles. */
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
 }
 
 /* Median of n runs of argv (wall and CPU medians taken apart); maxrss is the

@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
+
 #define USAGE "usage: bench-storage -d SOCKHISTD -a SOCKHIST -w WORKLOAD [-m idle|churn]\n" \
 	      "                     [-n CONNS] [-s SNAPSHOTS] [-i INTERVAL] [-r SS_RUNS]\n" \
 	      "                     [-W WARMUP_SECONDS] [-- WORKLOAD_ARGS...]"
@@ -91,15 +93,6 @@ static struct {
 } bench = { .workload_in = -1, .devnull = -1 };
 
 static volatile sig_atomic_t interrupted;
-
-/* Monotonic clock in milliseconds. */
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* SIGINT/SIGTERM/SIGHUP: remembered; the next wait ends the program. */
 static void on_signal(int sig)
@@ -345,14 +338,6 @@ static void start_workload(const struct options *o)
 	close(out[1]);
 	await_ready(out[0]);
 	close(out[0]);
-}
-
-/* qsort comparator for doubles. */
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* Median wall and CPU (user+sys) of runs runs of argv, output discarded;
@@ -652,19 +637,6 @@ static void print_command(int argc, char **argv)
 	fflush(stdout);
 }
 
-/* A number option in [min, max], or exit 2. */
-static long parse_long(const char *s, int opt, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		errx(2, "-%c %s: expected a number from %ld to %ld", opt, s, min, max);
-	return v;
-}
-
 /* Exit 2 unless path, if it names a file (has a slash), is executable;
  * bare names are left to the PATH search. */
 static void require_executable(const char *path)
@@ -686,11 +658,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'a': o->sockhist = optarg; break;
 		case 'w': o->workload = optarg; break;
 		case 'm': o->mode = optarg; break;
-		case 'n': o->conns = optarg; parse_long(optarg, opt, 1, 10000000); break;
-		case 's': o->snapshots = parse_long(optarg, opt, 2, 1000000); break;
+		case 'n': o->conns = optarg; parse_count(optarg, opt, 1, 10000000); break;
+		case 's': o->snapshots = parse_count(optarg, opt, 2, 1000000); break;
 		case 'i': o->interval = optarg; break;
-		case 'r': o->runs = parse_long(optarg, opt, 1, 1000); break;
-		case 'W': o->warmup_s = parse_long(optarg, opt, 0, 86400); break;
+		case 'r': o->runs = parse_count(optarg, opt, 1, 1000); break;
+		case 'W': o->warmup_s = parse_count(optarg, opt, 0, 86400); break;
 		default: errx(2, USAGE);
 		}
 	}

@@ -53,6 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
+
 #define MAX_WORKERS 64
 #define PORT_BASE 65001         /* listeners, above the widened ephemeral range */
 #define PORT_LAST 65535
@@ -118,28 +120,6 @@ static struct {
 } sup;
 
 static const char msg[MSG_LEN];
-
-/* Monotonic clock in milliseconds. */
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Parse a decimal count in [min, max] for option opt, or exit 2. */
-static long parse_count(const char *s, int opt, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		errx(2, "-%c %s: expected a number from %ld to %ld", opt, s, min, max);
-	return v;
-}
 
 /* Raise RLIMIT_NOFILE to at least n; return the soft limit now in force. */
 static long raise_nofile(long n)

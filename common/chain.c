@@ -1367,36 +1367,36 @@ static int dec_blob_word(struct dec *d, size_t b, uint32_t w)
 	return col_close(&uc, r);
 }
 
-/* The longest blob of kind b among the new and surviving rows. */
-static uint32_t max_blob_len(const struct dec *d, size_t b)
+/* The longest blob of each kind among the state's rows, in one pass. */
+static void max_blob_lens(const struct snapshot *st, uint32_t *max)
 {
-	uint32_t m = 0;
-
-	for (size_t i = 0; i < d->c->st.nrecs; i++)
-		if (rec_u32(&d->c->st.recs[i], rec_blobs[b].len) > m)
-			m = rec_u32(&d->c->st.recs[i], rec_blobs[b].len);
-	return m;
+	for (size_t b = 0; b < REC_NBLOBS; b++)
+		max[b] = 0;
+	for (size_t i = 0; i < st->nrecs; i++)
+		for (size_t b = 0; b < REC_NBLOBS; b++)
+			if (rec_u32(&st->recs[i], rec_blobs[b].len) > max[b])
+				max[b] = rec_u32(&st->recs[i], rec_blobs[b].len);
 }
 
 /* Every blob word section; sections for words no row has are damage. */
 static int dec_blobs(struct dec *d)
 {
+	uint32_t max[REC_NBLOBS];
 	int r = 0;
 
 	d->d11 = calloc(d->nsurv + 1, sizeof(*d->d11));
 	if (!d->d11)
 		return -ENOMEM;
-	for (size_t b = 0; r == 0 && b < REC_NBLOBS; b++) {
-		uint32_t words = (max_blob_len(d, b) + 3) / 4;
-		for (uint32_t w = 0; r == 0 && w < words; w++)
+	max_blob_lens(&d->c->st, max);
+	for (size_t b = 0; r == 0 && b < REC_NBLOBS; b++)
+		for (uint32_t w = 0; r == 0 && 4 * w < max[b]; w++)
 			r = dec_blob_word(d, b, w);
-	}
 	for (uint32_t i = 0; r == 0 && i < d->h.nsect; i++) {
 		uint32_t id = d->sect[i].id;
 		if (id >= SEC_BLOB) {
 			uint32_t kw = (id - SEC_BLOB) / 2;
 			if (kw / BLOB_WORDS >= REC_NBLOBS ||
-			    4 * (kw % BLOB_WORDS) >= max_blob_len(d, kw / BLOB_WORDS))
+			    4 * (kw % BLOB_WORDS) >= max[kw / BLOB_WORDS])
 				r = -EBADMSG;
 		}
 	}

@@ -708,6 +708,19 @@ static int load_v1(struct store *st, int64_t id, struct snapshot *s)
 	return r;
 }
 
+/* Bring the reader's chain to frame fi, continuing the chain replayed
+ * last when fi follows it; -EBADMSG when it is damaged (st->msg names the
+ * lost frames). */
+static int reach_frame(struct store *st, const struct frame_info *fi)
+{
+	if (st->dec_key != fi->key || st->dec_at > fi->id) {
+		chain_reset(&st->dec);
+		st->dec_key = fi->key;
+		st->dec_at = fi->key - 1;
+	}
+	return replay(st, fi->key, fi->id);
+}
+
 /* Decode frame id into s; see store.h. */
 int store_load(struct store *st, int64_t id, struct snapshot *s)
 {
@@ -722,12 +735,7 @@ int store_load(struct store *st, int64_t id, struct snapshot *s)
 		return store_fail(st, -EPROTONOSUPPORT, "frame %lld uses codec "
 				  "%u, this build reads up to %d",
 				  (long long)id, fi.codec, CODEC_CHAIN_V2);
-	if (st->dec_key != fi.key || st->dec_at > id) {
-		chain_reset(&st->dec);
-		st->dec_key = fi.key;
-		st->dec_at = fi.key - 1;
-	}
-	r = replay(st, fi.key, id);
+	r = reach_frame(st, &fi);
 	if (r == 0 && chain_materialize(&st->dec, s, NULL, NULL) < 0)
 		r = store_fail(st, -ENOMEM, "out of memory");
 	return r;
@@ -756,18 +764,6 @@ static int scan_bounds(struct store *st, int64_t since, int64_t until,
 	return rc == SQLITE_ROW ? 0 : store_fail_sqlite(st, rc);
 }
 
-/* Bring the reader's chain to frame fi; -EBADMSG when it is damaged
- * (st->msg names the lost frames). */
-static int scan_reach(struct store *st, const struct frame_info *fi)
-{
-	if (st->dec_key != fi->key || st->dec_at > fi->id) {
-		chain_reset(&st->dec);
-		st->dec_key = fi->key;
-		st->dec_at = fi->key - 1;
-	}
-	return replay(st, fi->key, fi->id);
-}
-
 /* One frame of a scan: decode it and call the callback. */
 static int scan_frame(struct store *st, const struct frame_info *fi,
 		      struct snapshot *v1, const struct scan_ops *ops,
@@ -779,7 +775,7 @@ static int scan_frame(struct store *st, const struct frame_info *fi,
 		r = load_v1(st, fi->id, v1);
 		return r < 0 ? r : ops->frame(fi, v1, NULL, arg);
 	}
-	r = scan_reach(st, fi);
+	r = reach_frame(st, fi);
 	return r < 0 ? r : ops->frame(fi, &st->dec.st, &st->dec, arg);
 }
 

@@ -15,20 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "codec.h"
 #include "store_int.h"
 #include "timeexpr.h"
-
-/* Nanoseconds of CLOCK_MONOTONIC. */
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Set the writer's retention; see store.h. */
 void store_set_limits(struct store *st, const struct store_limits *lim)
@@ -153,7 +143,7 @@ static int64_t append_in_tx(struct store *st, const struct snapshot *s,
 		return store_fail(st, r, "cannot encode snapshot: %s",
 				  strerror(-r));
 	int64_t id = insert_frame(st, s, CODEC_CHAIN_V2, key ? 0 : st->key_id,
-				  blob, len, s->capture_ns + mono_ns() - t0);
+				  blob, len, s->capture_ns + time_mono_ns() - t0);
 	free(blob);
 	if (id > 0 && key) {
 		sqlite3_stmt *q = store_stmt(st, ST_SET_KEY);
@@ -174,7 +164,7 @@ static int64_t append_in_tx(struct store *st, const struct snapshot *s,
 /* Append s as a new frame; see store.h. */
 int64_t store_append(struct store *st, const struct snapshot *s)
 {
-	int64_t t0 = mono_ns();
+	int64_t t0 = time_mono_ns();
 
 	if (st->mode != STORE_WRITE)
 		return store_fail(st, -EBADF, "database is open read-only");

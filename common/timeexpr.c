@@ -348,6 +348,15 @@ void time_format_iso(int64_t time_ns, int millis, char *buf, unsigned buflen)
 		snprintf(buf, buflen, "%sZ", date);
 }
 
+/* CLOCK_MONOTONIC in ns, for durations and deadlines. */
+int64_t time_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
 /* Current wall-clock time in ns since the epoch (CLOCK_REALTIME). */
 int64_t time_now_ns(void)
 {

@@ -33,5 +33,7 @@ void time_format_iso(int64_t time_ns, int millis, char *buf, unsigned buflen);
 
 /* Current wall-clock time in ns since the epoch. */
 int64_t time_now_ns(void);
+/* CLOCK_MONOTONIC in ns, for durations and deadlines. */
+int64_t time_mono_ns(void);
 
 #endif

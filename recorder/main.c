@@ -193,22 +193,13 @@ static void setup_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGTERM);
 }
 
-/* CLOCK_MONOTONIC in ns. */
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
-
 /* Sleep until the monotonic deadline or a stop signal. */
 static void wait_until(int64_t deadline, const sigset_t *waitmask)
 {
 	struct timespec ts;
 	int64_t left;
 
-	while (!stop_requested && (left = deadline - mono_ns()) > 0) {
+	while (!stop_requested && (left = deadline - time_mono_ns()) > 0) {
 		ts.tv_sec = left / NS_PER_SEC;
 		ts.tv_nsec = left % NS_PER_SEC;
 		ppoll(NULL, 0, &ts, waitmask);
@@ -222,10 +213,10 @@ static void tick(struct recorder *r)
 	int64_t id;
 	int err;
 
-	int64_t t0 = mono_ns();
+	int64_t t0 = time_mono_ns();
 
 	err = capture_snapshot(&r->cap, &r->snap);
-	r->snap.capture_ns = mono_ns() - t0;
+	r->snap.capture_ns = time_mono_ns() - t0;
 	if (err < 0) {
 		if (err != r->last_capture_err)
 			fprintf(stderr, "sockhistd: snapshot: %s\n", strerror(-err));
@@ -250,7 +241,7 @@ static void tick(struct recorder *r)
  * when a snapshot took longer than the interval. */
 static int64_t next_deadline(struct recorder *r, int64_t deadline)
 {
-	int64_t now = mono_ns(), next = deadline + r->opt.interval_ns;
+	int64_t now = time_mono_ns(), next = deadline + r->opt.interval_ns;
 
 	if (now < next) {
 		r->overrunning = 0;
@@ -268,7 +259,7 @@ static int64_t next_deadline(struct recorder *r, int64_t deadline)
 /* Snapshot loop until a stop signal (or one snapshot with --once). */
 static void run(struct recorder *r, const sigset_t *waitmask)
 {
-	int64_t deadline = mono_ns();
+	int64_t deadline = time_mono_ns();
 
 	for (;;) {
 		tick(r);
