@@ -1,0 +1,35 @@
+/*
+ * sockkey.h — what sockets are grouped by (`hist --by KEY`, `diff --by
+ * KEY`): a key's name and the group a socket record falls in, as a label.
+ *
+ * Keys: state (as ss prints it), netid, family (inet, inet6, unix), sport
+ * and dport (inet port numbers; "*" for unix sockets), local and peer (the
+ * numeric address without the port; a unix socket's name, or "*"),
+ * process (the first owner's name, "-" when unknown), uid, cgroup (the
+ * cgroup2 path where the analyzing machine can resolve the id, else
+ * "unreachable:ID" as ss prints it) and netns (the namespace inode).
+ */
+#ifndef SOCKHIST_SOCKKEY_H
+#define SOCKHIST_SOCKKEY_H
+
+#include <stddef.h>
+
+#include "sockrec.h"
+
+/* The longest label, NUL included. */
+#define SOCK_KEY_LABEL_MAX 256
+
+struct sock_key {
+	const char *name;        /* the --by value */
+	const char *title;       /* table column heading */
+	/* The group of r (a record of s) into buf (SOCK_KEY_LABEL_MAX). */
+	void (*label)(const struct snapshot *s, const struct sock_record *r,
+		      char *buf, size_t len);
+};
+
+/* The key called name, or NULL. */
+const struct sock_key *sock_key_find(const char *name);
+/* The key names, comma-separated, for messages and --help. */
+const char *sock_key_names(void);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * sockselect.h — which sockets of a snapshot a command looks at, chosen the
+ * way iproute2 6.1's `ss` chooses them: table and family flags (-t -u -w -x
+ * -4 -6), -a / -l, and the FILTER (state terms and an expression, from the
+ * operands or from -F FILE).  show, hist, diff and trace share it, so a
+ * FILTER means the same everywhere; they differ only in the default states
+ * (ss's "connected" for show, every state for the others).
+ *
+ * Usage: sock_select_init(); pass every option id to sock_select_opt() (the
+ * SOCK_SELECT_OPTS entries in the command's option table); then
+ * sock_select_finish() with the operands; then sock_select_match() or
+ * sock_select_rows() per snapshot; sock_select_free() at the end.
+ */
+#ifndef SOCKHIST_SOCKSELECT_H
+#define SOCKHIST_SOCKSELECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "filter.h"
+#include "sockrec.h"
+
+/* The option table entries sock_select_opt() understands. */
+#define SOCK_SELECT_OPTS \
+	{ 't', "tcp", NULL, "display TCP sockets" }, \
+	{ 'u', "udp", NULL, "display UDP sockets" }, \
+	{ 'w', "raw", NULL, "display RAW sockets" }, \
+	{ 'x', "unix", NULL, "display Unix domain sockets" }, \
+	{ '4', "ipv4", NULL, "display only IP version 4 sockets" }, \
+	{ '6', "ipv6", NULL, "display only IP version 6 sockets" }, \
+	{ 'a', "all", NULL, "display all sockets" }, \
+	{ 'l', "listening", NULL, "display listening sockets" }, \
+	{ 'F', "filter", "FILE", "read the FILTER from FILE" }
+
+/* The states a command selects when neither -a, -l nor a state term says. */
+enum sel_default {
+	SEL_CONNECTED,   /* ss's default: every state but LISTEN, CLOSE,
+			  * TIME-WAIT and SYN-RECV */
+	SEL_ALL,         /* every state */
+};
+
+/* What ss's option loop accumulates, plus the parsed filter. */
+struct sock_select {
+	uint32_t dbs;          /* netid bits */
+	uint32_t families;     /* SEL_FAM_* bits */
+	uint32_t states;       /* the final state bits (kernel numbering) */
+	uint32_t state_filter; /* from -a / -l / state terms; 0 = none */
+	bool do_default;       /* no table or family flag given */
+	int preferred;         /* ss's preferred_family: the last -4/-6/-x */
+	const char *filter_file; /* -F FILE */
+	struct filter *filter;
+};
+
+/* Start an empty selection. */
+void sock_select_init(struct sock_select *sel);
+
+/* Apply option id (with its argument) if it is one of SOCK_SELECT_OPTS.
+ * Returns true if it was. */
+bool sock_select_opt(struct sock_select *sel, int id, const char *arg);
+
+/* Parse the FILTER from operands[0..n) or from the -F file (not both), and
+ * settle the states, tables and families.  Returns 0, or -1 after printing
+ * a one-line error (a bad filter points at the offending token). */
+int sock_select_finish(struct sock_select *sel, int n, char **operands,
+		       enum sel_default def);
+
+/* True if the selection (tables, families, states, filter) keeps r. */
+bool sock_select_match(const struct sock_select *sel,
+		       const struct snapshot *s, const struct sock_record *r);
+
+/* The records of s the selection keeps, in ss's dump order (unix, raw,
+ * udp, tcp; IPv4 before IPv6; cookie order within), as a malloc'd array
+ * in *out.  Returns the count, or -1 when out of memory. */
+long sock_select_rows(const struct sock_select *sel, const struct snapshot *s,
+		      const struct sock_record ***out);
+
+/* ss prints the Netid column when more than one table is selected, the
+ * State column when more than one state is. */
+bool sock_select_many_netids(const struct sock_select *sel);
+bool sock_select_many_states(const struct sock_select *sel);
+
+/* Free the parsed filter. */
+void sock_select_free(struct sock_select *sel);
+
+#endif
