@@ -20,6 +20,18 @@
  *                             are numbered from 0 in the order opened)
  *   close N                   abort connection N: both ends send RST and are
  *                             gone at once (no TIME-WAIT); answers "closed N"
+ *   fin N                     close connection N gracefully, client first:
+ *                             the client end stays in TIME-WAIT; answers
+ *                             "fin N"
+ *   hangup N                  the server end of connection N closes: the
+ *                             client end stays in CLOSE-WAIT (until "close
+ *                             N"), the server end in FIN-WAIT-2; answers
+ *                             "hangup N"
+ *   send N BYTES              the client of connection N sends BYTES (at most
+ *                             65536) that the server leaves unread; answers
+ *                             "sent N BYTES"
+ *   drain N                   the server of connection N reads what is
+ *                             queued; answers "drained N"
  *   pairs N                   N more UNIX stream socketpairs; answers
  *                             "pairs N"
  *   churn                     from now on, every 10 ms, move a varying
@@ -264,15 +276,74 @@ static void abort_fd(int fd)
 	close(fd);
 }
 
-/* "close N": abort both ends of connection N. */
-static void cmd_close(int n)
+/* The connection a command names; exits 2 when it is not open. */
+static int open_conn(const char *cmd, long n)
 {
 	if (n < 0 || n >= nconns || conns[n].client < 0)
-		errx(2, "close: no open connection %d", n);
-	abort_fd(conns[n].server);
-	abort_fd(conns[n].client);
-	conns[n].client = conns[n].server = -1;
-	printf("closed %d\n", n);
+		errx(2, "%s: no open connection %ld", cmd, n);
+	return (int)n;
+}
+
+/* "close N": abort both ends of connection N (the ends still open). */
+static void cmd_close(long n)
+{
+	int i = open_conn("close", n);
+
+	if (conns[i].server >= 0)
+		abort_fd(conns[i].server);
+	abort_fd(conns[i].client);
+	conns[i].client = conns[i].server = -1;
+	printf("closed %d\n", i);
+}
+
+/* "fin N": the client closes first, so its end lingers in TIME-WAIT. */
+static void cmd_fin(long n)
+{
+	int i = open_conn("fin", n);
+
+	close(conns[i].client);
+	usleep(20000);
+	if (conns[i].server >= 0)
+		close(conns[i].server);
+	conns[i].client = conns[i].server = -1;
+	printf("fin %d\n", i);
+}
+
+/* "hangup N": the server closes; the client end is left in CLOSE-WAIT. */
+static void cmd_hangup(long n)
+{
+	int i = open_conn("hangup", n);
+
+	if (conns[i].server < 0)
+		errx(2, "hangup: connection %d already hung up", i);
+	close(conns[i].server);
+	conns[i].server = -1;
+	usleep(20000);
+	printf("hangup %d\n", i);
+}
+
+/* "send N BYTES": unread data from the client to the server. */
+static void cmd_send(long n, long bytes)
+{
+	int i = open_conn("send", n);
+
+	if (bytes < 1 || bytes > 65536)
+		errx(2, "send: bad byte count %ld", bytes);
+	leave_unread(conns[i].client, (size_t)bytes);
+	usleep(20000);
+	printf("sent %d %ld\n", i, bytes);
+}
+
+/* "drain N": the server reads everything queued for it. */
+static void cmd_drain(long n)
+{
+	int i = open_conn("drain", n);
+	char buf[65536];
+
+	if (conns[i].server >= 0)
+		while (recv(conns[i].server, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+	printf("drained %d\n", i);
 }
 
 /* Let this process hold `more` descriptors beyond the mix and the
@@ -316,7 +387,7 @@ static void churn_round(unsigned round)
 	char buf[65536];
 
 	for (int i = 0; i < nconns; i++) {
-		if (conns[i].client < 0)
+		if (conns[i].client < 0 || conns[i].server < 0)
 			continue;
 		size_t n = (round * 7u + (unsigned)i * 13u) % 400u + 1;
 		memset(buf, 'c', n);
@@ -333,7 +404,7 @@ static void command(char *line, int *churning)
 {
 	char a[64], b[64];
 	unsigned port;
-	long n = 1;
+	long n = 1, bytes;
 
 	if (sscanf(line, "connect %63s %63s %u %ld", a, b, &port, &n) >= 3) {
 		if (n < 1)
@@ -343,7 +414,15 @@ static void command(char *line, int *churning)
 			cmd_connect(a, b, port);
 		printf("conn %d\n", nconns - 1);
 	} else if (sscanf(line, "close %ld", &n) == 1)
-		cmd_close((int)n);
+		cmd_close(n);
+	else if (sscanf(line, "fin %ld", &n) == 1)
+		cmd_fin(n);
+	else if (sscanf(line, "hangup %ld", &n) == 1)
+		cmd_hangup(n);
+	else if (sscanf(line, "send %ld %ld", &n, &bytes) == 2)
+		cmd_send(n, bytes);
+	else if (sscanf(line, "drain %ld", &n) == 1)
+		cmd_drain(n);
 	else if (sscanf(line, "pairs %ld", &n) == 1)
 		cmd_pairs(n);
 	else if (strcmp(line, "churn") == 0) {
