@@ -24,7 +24,12 @@ static const struct opt_cmd snapshots_cmd = {
 	.name = "snapshots",
 	.usage = "[--format table|json|csv] [-H]",
 	.about = "List every recorded snapshot: id, time (UTC), total sockets "
-		 "and sockets per netid.",
+		 "and sockets per netid.\n"
+		 "Reads only the frame rows, never the snapshots themselves.\n\n"
+		 "Examples:\n"
+		 "  sockhist snapshots                  every snapshot, as a table\n"
+		 "  sockhist snapshots --format csv -H  for a spreadsheet or awk\n"
+		 "  sockhist --db /var/lib/sockhist.db snapshots | tail",
 	.opts = snapshot_opts,
 	.nopts = sizeof(snapshot_opts) / sizeof(snapshot_opts[0]),
 };
