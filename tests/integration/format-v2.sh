@@ -17,5 +17,14 @@ check_fixture_migrations 2
 # The kernel counters: recorded with the new frames only.
 [ "$(sqlite3 "$WORK/w.db" 'SELECT group_concat(frame) FROM sockstat')" = "4,5,6" ] ||
 	fail "sockstat rows after migration: $(sqlite3 "$WORK/w.db" 'SELECT group_concat(frame) FROM sockstat')"
+# summary of a v2 frame counts its sockets, of a new frame reads the
+# counters; a reader of the v2 file leaves it alone.
+"$SOCKHIST" --db "$WORK/v2.db" summary --snapshot 3 >/dev/null 2>"$WORK/err" &&
+	grep -q 'counters were not recorded' "$WORK/err" ||
+	fail "summary of the v2 fixture: $(cat "$WORK/err")"
+cmp -s "$FIX/format-v2.db" "$WORK/v2.db" || fail "summary changed the v2 file"
+"$SOCKHIST" --db "$WORK/w.db" summary --snapshot 6 >"$WORK/sum" 2>"$WORK/err" &&
+	! grep -q 'not recorded' "$WORK/err" && grep -q '^Total: [0-9]' "$WORK/sum" ||
+	fail "summary of a frame appended to the v2 file: $(cat "$WORK/sum" "$WORK/err")"
 
 finish
