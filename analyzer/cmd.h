@@ -18,5 +18,7 @@ int cmd_hist(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 /* snapshots.c: the list of recorded frames. */
 int cmd_snapshots(int argc, char **argv);
+/* summary.c: one recorded moment, as ss -s would print it. */
+int cmd_summary(int argc, char **argv);
 
 #endif

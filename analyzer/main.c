@@ -18,6 +18,7 @@ static const struct command {
 } commands[] = {
 	{ "show", cmd_show, "Show the sockets of one recorded moment, as ss would" },
 	{ "snapshots", cmd_snapshots, "List the recorded snapshots" },
+	{ "summary", cmd_summary, "Socket counts of one recorded moment, as ss -s" },
 	{ "hist", cmd_hist, "Socket counts per state or netid over time" },
 	{ "help", cmd_help, "Show this help, or a subcommand's ('help show')" },
 };

@@ -64,6 +64,7 @@ void snapshot_reset(struct snapshot *s)
 	s->nbytes = 0;
 	s->strpool_len = 1;
 	s->str_count = 0;
+	s->kstat.present = 0;
 	if (s->str_hash)
 		memset(s->str_hash, 0, s->str_hash_cap * sizeof(*s->str_hash));
 }

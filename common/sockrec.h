@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kstat.h"
+
 /* Socket kinds as `ss` names them in its Netid column.  Values are stored on
  * disk: append new ones, never renumber. */
 enum sr_netid {
@@ -125,6 +127,8 @@ struct snapshot {
 	uint32_t *str_hash;
 	size_t str_hash_cap;
 	size_t str_count;       /* strings in strpool besides "" */
+	struct kstat kstat;     /* the kernel's counters (ss -s) at that
+				 * moment; kstat.present == 0: not read */
 };
 
 /* Initialise an empty snapshot (strpool holds only ""). Returns 0 or -ENOMEM. */

@@ -14,8 +14,10 @@
  * Refusals are classified once, at open, from SQLite's own checks (not a
  * database, malformed) and from the header pragmas (foreign application_id,
  * newer user_version), each with a fixed one-line message.  An older file
- * is migrated: in place by the writer, into a private in-memory copy by a
- * reader (which may not write the file).
+ * is migrated: in place by the writer; a reader (which may not write the
+ * file) migrates a private in-memory copy of a format-1 file and reads a
+ * format-2 file as it is (format 3 only adds the kernel counters, so the
+ * copy, as large as the file, would buy nothing).
  *
  * Loading a frame replays its chain from the keyframe (chain.h); the last
  * chain replayed is kept, so reading frames in order costs one frame each.
@@ -45,6 +47,9 @@
 
 extern const char sql_schema[];
 extern const char sql_migrate_2[];
+extern const char sql_migrate_3[];
+
+_Static_assert(KS_COUNT == 19, "ST_SOCKSTAT_ADD binds frame + KS_COUNT values");
 
 #define FRAME_COLS "id, time_ns, netns_ino, codec, total, " \
 	"tcp, udp, raw, u_str, u_dgr, u_seq, bytes, key, took_us"
@@ -58,6 +63,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"bytes, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
 		"?11, ?12, ?13, ?14, ?15)",
 	[ST_SET_KEY] = "UPDATE frame SET key = id WHERE id = ?1",
+	[ST_SOCKSTAT_ADD] = "INSERT INTO sockstat VALUES (?1, ?2, ?3, ?4, ?5, "
+		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+		"?19, ?20)",
 	[ST_COUNT_ROW] = "INSERT INTO frame_count (frame, netid, state, n) "
 		"VALUES (?1, ?2, ?3, ?4)",
 	[ST_SOCK_NEW] = "INSERT OR IGNORE INTO sock (boot, netns, cookie, "
@@ -349,24 +357,30 @@ static int prepare_readers(struct store *st)
 	return 0;
 }
 
-/* Run the version-1 -> 2 migration in one transaction. */
-static int migrate_in_place(struct store *st)
+/* Bring a file of format `from` to the current format in one transaction:
+ * every migration after it, in order. */
+static int migrate_in_place(struct store *st, int64_t from)
 {
 	int r = store_exec(st, "BEGIN IMMEDIATE");
 
 	if (r < 0)
 		return r;
-	r = store_exec(st, sql_migrate_2);
-	if (r == 0)
+	if (from < 2)
+		r = store_exec(st, sql_migrate_2);
+	if (r == 0 && from < 2)
 		r = store_migrate_v1(st);
-	if (r == 0)
+	if (r == 0 && from < 3)
+		r = store_exec(st, sql_migrate_3);
+	if (r == 0) {
+		st->version = STORE_FORMAT_VERSION;
 		return store_exec(st, "COMMIT");
+	}
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return r;
 }
 
-/* A reader cannot migrate the file: copy it into memory and migrate the
- * copy (format 1 files are small: they come from development builds). */
+/* A reader cannot migrate a format-1 file: copy it into memory and migrate
+ * the copy (format 1 files are small: they come from development builds). */
 static int migrate_copy(struct store *st)
 {
 	sqlite3 *mem;
@@ -386,7 +400,7 @@ static int migrate_copy(struct store *st)
 	sqlite3_close(st->db);
 	st->db = mem;
 	sqlite3_extended_result_codes(st->db, 1);
-	return migrate_in_place(st);
+	return migrate_in_place(st, 1);
 }
 
 /* path as an SQLite URI opening the file immutable (read-only, no locks,
@@ -482,9 +496,14 @@ static int open_store(struct store *st, const char *path)
 		r = check_kind(st, &k);
 	if (r == 0 && st->mode == STORE_WRITE)
 		r = writer_setup(st);
-	if (r == 0 && k.version == 1)
-		r = st->mode == STORE_WRITE ? migrate_in_place(st) :
-			migrate_copy(st);
+	if (r == 0)
+		st->version = k.version;
+	/* A reader reads a format-2 file as it is: format 3 only adds the
+	 * kernel counters, which its frames do not have. */
+	if (r == 0 && st->mode == STORE_WRITE && k.version < STORE_FORMAT_VERSION)
+		r = migrate_in_place(st, k.version);
+	else if (r == 0 && k.version == 1)
+		r = migrate_copy(st);
 	if (r == 0)
 		r = prepare_readers(st);
 	return r;
@@ -739,6 +758,35 @@ int store_load(struct store *st, int64_t id, struct snapshot *s)
 	if (r == 0 && chain_materialize(&st->dec, s, NULL, NULL) < 0)
 		r = store_fail(st, -ENOMEM, "out of memory");
 	return r;
+}
+
+/* The kernel's counters recorded with frame id; see store.h. */
+int store_frame_kstat(struct store *st, int64_t id, struct kstat *out)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st->version < 3)
+		return store_fail(st, -ENOENT, "format %lld records no kernel "
+				  "counters", (long long)st->version);
+	rc = sqlite3_prepare_v2(st->db, "SELECT * FROM sockstat WHERE "
+				"frame = ?1", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail_sqlite(st, rc);
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	for (int i = 0; rc == SQLITE_ROW && i < KS_COUNT; i++)
+		if (sqlite3_column_type(q, 1 + i) != SQLITE_NULL)
+			kstat_set(out, (enum kstat_id)i,
+				  sqlite3_column_int64(q, 1 + i));
+	sqlite3_finalize(q);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return store_fail(st, -ENOENT, "no kernel counters were "
+				  "recorded with frame %lld", (long long)id);
+	return store_fail_sqlite(st, rc);
 }
 
 /* The first frame id at or after `since` and the last at or before

@@ -3,13 +3,15 @@
  *
  * The file is identified by PRAGMA application_id and carries its format
  * version in PRAGMA user_version; older formats are migrated (in place by
- * the writer, in memory by a reader).  The writer appends one frame per
- * snapshot in one IMMEDIATE transaction — a keyframe or a delta of its
- * current chain (chain.h), with the frame's counts, socket lifetimes and
- * rollups — and applies the retention limits; readers open read-only,
+ * the writer; a reader migrates a format-1 file in memory and reads a
+ * format-2 file as it is, its frames having no kernel counters).  The
+ * writer appends one frame per snapshot in one IMMEDIATE transaction — a
+ * keyframe or a delta of its current chain (chain.h), with the kernel's
+ * counters, the frame's counts, socket lifetimes and rollups — and
+ * applies the retention limits; readers open read-only,
  * replay chains, and never hold a read transaction longer than one query,
  * so the recorder is never blocked.  Schema: sql/schema.sql and
- * sql/migrate-2.sql, embedded at build time.
+ * sql/migrate-N.sql, embedded at build time.
  *
  * Every function returns 0 (or a count) on success and a negative errno-style
  * code on failure, with a one-line human message in store_errmsg().
@@ -28,7 +30,7 @@
 #include "sockrec.h"
 
 #define STORE_APPLICATION_ID 0x534b4831 /* "SKH1" */
-#define STORE_FORMAT_VERSION 2
+#define STORE_FORMAT_VERSION 3
 
 enum store_mode {
 	STORE_READ = 0,   /* existing file, read-only; missing file is an error */
@@ -82,7 +84,8 @@ void store_set_limits(struct store *st, const struct store_limits *lim);
 
 /* Append snapshot s (sorted/deduped) as a new frame in one transaction:
  * the frame (a keyframe or a delta of the writer's current chain), its
- * counts, the socket lifetime index and the rollups.
+ * counts, the kernel's counters when s has them (s->kstat), the socket
+ * lifetime index and the rollups.
  * Returns the new frame id (>0) or a negative code; -ENOSPC when the disk is
  * full (the database stays consistent: the transaction is rolled back, and
  * the next frame starts a new chain). */
@@ -98,6 +101,11 @@ int store_each_frame(struct store *st,
 int store_frame_at(struct store *st, int64_t t, struct frame_info *out);
 /* Frame by id.  Returns 0, -ENOENT if none. */
 int store_frame_by_id(struct store *st, int64_t id, struct frame_info *out);
+
+/* The kernel's counters (ss -s) recorded with frame id into *out.
+ * Returns 0, or -ENOENT when none were (frames of formats 1 and 2, or the
+ * recorder could not read them). */
+int store_frame_kstat(struct store *st, int64_t id, struct kstat *out);
 
 /* Decode frame id into s (initialised by the caller), replaying its chain
  * from the keyframe (consecutive loads along a chain continue where the

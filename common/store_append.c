@@ -1,8 +1,9 @@
 /*
  * store_append.c — the writer: one transaction per snapshot holding the
- * frame (a keyframe or a delta of the current chain), its index rows
- * (store_index.c) and the housekeeping retention asks for; and the
- * migration of version-1 frames, which indexes them the same way.
+ * frame (a keyframe or a delta of the current chain), the kernel's
+ * counters read with it, its index rows (store_index.c) and the
+ * housekeeping retention asks for; and the migration of version-1 frames,
+ * which indexes them the same way.
  *
  * Retention works in whole chains, so every kept frame stays readable:
  * --retain drops the chains whose newest frame is older than the limit (and
@@ -56,18 +57,45 @@ static int64_t insert_frame(struct store *st, const struct snapshot *s,
 	return sqlite3_last_insert_rowid(st->db);
 }
 
+/* Insert the row of the kernel's counters of frame id, if s has them;
+ * an absent counter is NULL. */
+static int insert_kstat(struct store *st, int64_t id, const struct snapshot *s)
+{
+	sqlite3_stmt *q;
+
+	if (!s->kstat.present)
+		return 0;
+	if (!(q = store_stmt(st, ST_SOCKSTAT_ADD)))
+		return -EBADMSG;
+	sqlite3_bind_int64(q, 1, id);
+	for (int i = 0; i < KS_COUNT; i++) {
+		if (s->kstat.present & (1u << i))
+			sqlite3_bind_int64(q, 2 + i, s->kstat.v[i]);
+		else
+			sqlite3_bind_null(q, 2 + i);
+	}
+	return store_step_done(st, ST_SOCKSTAT_ADD);
+}
+
+/* The tables with rows per frame (column `frame`), deleted with it. */
+static const char *const per_frame_tables[] = { "frame_count", "sockstat" };
+
 /* Delete the chains whose keyframe id is in the result of `keys_sql`
- * (binding ?1 = a), their counts, and the lifetimes that ended before the
- * oldest frame left. */
+ * (binding ?1 = a), their rows in per_frame_tables, and the lifetimes
+ * that ended before the oldest frame left. */
 static int drop_chains(struct store *st, const char *keys_sql, int64_t a)
 {
 	char sql[512];
 	int64_t ignored;
-	int r;
+	int r = 0;
 
-	snprintf(sql, sizeof(sql), "DELETE FROM frame_count WHERE frame IN "
-		 "(SELECT id FROM frame WHERE key IN (%s))", keys_sql);
-	r = store_query_int(st, sql, a, 0, 0, &ignored);
+	for (size_t i = 0; r == 0 && i < sizeof(per_frame_tables) /
+	     sizeof(per_frame_tables[0]); i++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE frame IN "
+			 "(SELECT id FROM frame WHERE key IN (%s))",
+			 per_frame_tables[i], keys_sql);
+		r = store_query_int(st, sql, a, 0, 0, &ignored);
+	}
 	snprintf(sql, sizeof(sql), "DELETE FROM frame WHERE key IN (%s)",
 		 keys_sql);
 	if (r == 0)
@@ -145,7 +173,9 @@ static int64_t append_in_tx(struct store *st, const struct snapshot *s,
 	int64_t id = insert_frame(st, s, CODEC_CHAIN_V2, key ? 0 : st->key_id,
 				  blob, len, s->capture_ns + time_mono_ns() - t0);
 	free(blob);
-	if (id > 0 && key) {
+	if (id > 0)
+		r = insert_kstat(st, id, s);
+	if (id > 0 && r == 0 && key) {
 		sqlite3_stmt *q = store_stmt(st, ST_SET_KEY);
 		sqlite3_bind_int64(q, 1, id);
 		r = store_step_done(st, ST_SET_KEY);

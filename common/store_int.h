@@ -19,6 +19,7 @@
 enum stmt_id {
 	/* writer */
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_INSERT, ST_SET_KEY, ST_COUNT_ROW,
+	ST_SOCKSTAT_ADD,
 	ST_SOCK_NEW, ST_SOCK_GONE, ST_STR_ADD, ST_STR_ID, ST_ROLLUP,
 	ST_WRITER_END,
 	/* reader (and writer) */
@@ -43,6 +44,7 @@ struct lifetimes {
 struct store {
 	sqlite3 *db;
 	enum store_mode mode;
+	int64_t version;                 /* format of the open file or copy */
 	int64_t boot;                    /* boot row of this writer */
 	sqlite3_stmt *stmt[ST_COUNT];
 	char msg[256];
@@ -79,9 +81,8 @@ int index_frame(struct store *st, int64_t id, const struct snapshot *s);
 void index_forget(struct store *st);
 void index_free(struct store *st);
 
-/* store_append.c: bring a version-1 database to version 2 inside the
- * caller's transaction (the SQL migration, then counts and lifetimes of
- * every version-1 frame). */
+/* store_append.c: index every version-1 frame (counts and lifetimes)
+ * inside the caller's transaction, after migrate-2.sql made the tables. */
 int store_migrate_v1(struct store *st);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * capture.c — run every dump in ss order (unix, raw, udp, tcp; IPv4 before
  * IPv6; raw from /proc/net/raw{,6} when the kernel lacks raw_diag) while a
- * second thread brings the owner cache up to date from /proc, then put the
- * records in cookie order, drop the duplicates a non-atomic dump can
- * produce, and attach owner processes.
+ * second thread brings the owner cache up to date from /proc, read the
+ * kernel's socket counters right after the dumps, then put the records in
+ * cookie order, drop the duplicates a non-atomic dump can produce, and
+ * attach owner processes.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include "dump_inet.h"
 #include "dump_unix.h"
 #include "procnet.h"
+#include "sockstat.h"
 
 struct dump_kind {
 	const char *name;
@@ -115,6 +117,18 @@ static void report(struct capture *c, size_t i, int err)
 	c->last_err[i] = err;
 }
 
+/* Read the kernel's socket counters into s (the snapshot then goes without
+ * them when they cannot be read: reported when that starts). */
+static void read_counters(struct capture *c, struct snapshot *s)
+{
+	int err = sockstat_read(SOCKSTAT_DIR, &s->kstat);
+
+	if (err < 0 && err != c->last_kstat_err)
+		fprintf(stderr, "sockhistd: kernel socket counters (%s): %s\n",
+			SOCKSTAT_DIR "/sockstat", strerror(-err));
+	c->last_kstat_err = err;
+}
+
 /* Thread body: phase 1 of the owner search (procmap_refresh). */
 static void *refresh_owners(void *arg)
 {
@@ -162,6 +176,9 @@ int capture_snapshot(struct capture *c, struct snapshot *s)
 	err = run_dumps(c, s);
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	c->dump_ns = t1 - t0;
+	if (err == 0)
+		read_counters(c, s);
+	c->kstat_ns = clock_ns(CLOCK_MONOTONIC) - t1;
 	if (threaded)
 		pthread_join(walker, NULL);
 	if (err < 0)

@@ -1,7 +1,7 @@
 /*
  * capture.h — one complete snapshot of the current network namespace: every
  * sock_diag dump, deduplicated and sorted by cookie, with owner processes,
- * wall-clock time and namespace inode.
+ * wall-clock time, namespace inode and the kernel's socket counters.
  *
  * The capture keeps its netlink socket and process index across snapshots;
  * each snapshot walks /proc on a second thread while the dumps run.
@@ -24,9 +24,11 @@ struct capture {
 	struct procmap *pm;
 	uint64_t netns_ino;
 	int last_err[CAPTURE_NDUMPS];   /* last reported failure per dump */
+	int last_kstat_err;             /* and of reading the counters */
 	int64_t dump_ns;        /* last snapshot's wall time in the dumps */
 	int64_t attach_ns;      /* after them (and the /proc walk running
 				 * alongside): sorting and owner attachment */
+	int64_t kstat_ns;       /* reading the kernel's counters */
 };
 
 /* Open the netlink socket in the current network namespace and the process

@@ -727,7 +727,8 @@ static int collect_owners(struct procmap *pm)
 			.fd = (uint32_t)e->key,
 		};
 	}
-	qsort(pm->owners, pm->nowners, sizeof(*pm->owners), owner_cmp);
+	if (pm->nowners)
+		qsort(pm->owners, pm->nowners, sizeof(*pm->owners), owner_cmp);
 	for (i = 0; i < pm->nowners; i++) {
 		if (i > 0 && pm->owners[i - 1].inode == pm->owners[i].inode)
 			continue;

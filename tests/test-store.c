@@ -3,7 +3,9 @@
  * boundaries, load; the file settings; reading while a writer appends;
  * refusal of missing, foreign, truncated and newer files with the right code
  * and message; a full disk (simulated with a size limit) leaving every
- * committed frame readable; and frame_at on 10k frames using the index.
+ * committed frame readable; frame_at on 10k frames using the index; and
+ * the kernel counters stored with a frame (absent ones stay absent, a
+ * format-2 file has none and a reader leaves it format 2).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -283,6 +285,21 @@ static void raw_sql(const char *sql)
 	sqlite3_close(db);
 }
 
+/* The integer answer of a one-row query on the file. */
+static int64_t raw_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
 /* Valid SQLite files of another application are refused and untouched. */
 static void test_foreign_sqlite(void **state)
 {
@@ -302,7 +319,7 @@ static void test_newer_version(void **state)
 	raw_sql("PRAGMA user_version = 7");
 	open_refused(STORE_READ, -EPROTONOSUPPORT,
 		     "written by a newer sockhist (format 7, this build reads "
-		     "up to 2)");
+		     "up to 3)");
 	open_refused(STORE_WRITE, -EPROTONOSUPPORT, "written by a newer");
 }
 
@@ -406,6 +423,73 @@ static void test_frame_at_fast(void **state)
 	sqlite3_close(db);
 }
 
+/* The counters of frame id read back by st: rc and, when 0, *want. */
+static void expect_kstat(struct store *st, int64_t id, int rc,
+			 const struct kstat *want)
+{
+	struct kstat got;
+
+	assert_int_equal(store_frame_kstat(st, id, &got), rc);
+	if (rc == 0) {
+		assert_int_equal(got.present, want->present);
+		assert_memory_equal(got.v, want->v, sizeof(got.v));
+	}
+}
+
+static void test_kstat(void **state)
+{
+	struct snapshot s;
+	struct kstat full = { 0 }, part = { 0 };
+	int64_t ids[3];
+
+	(void)state;
+	for (int i = 0; i < KS_COUNT; i++) {
+		kstat_set(&full, (enum kstat_id)i, i == KS_TCP_MEM ?
+			  -5 : (int64_t)i * 1000003 + 1);
+		if (i < KS_TCP6_INUSE || i == KS_TCP_CURRESTAB)
+			kstat_set(&part, (enum kstat_id)i, 7 * i);
+	}
+	struct store *st = open_ok(STORE_WRITE);
+	for (int f = 0; f < 3; f++) {
+		make_snapshot(&s, T0 + f * SEC, 3);
+		s.kstat = f == 0 ? full : part;
+		if (f == 2)
+			s.kstat.present = 0;
+		ids[f] = store_append(st, &s);
+		assert_true(ids[f] > 0);
+		snapshot_free(&s);
+	}
+	expect_kstat(st, ids[0], 0, &full);
+	store_close(st);
+	st = open_ok(STORE_READ);
+	expect_kstat(st, ids[0], 0, &full);
+	expect_kstat(st, ids[1], 0, &part);
+	expect_kstat(st, ids[2], -ENOENT, NULL);
+	assert_non_null(strstr(store_errmsg(st), "no kernel counters"));
+	store_close(st);
+
+	/* Format 2: no table.  A reader reads it as it is. */
+	raw_sql("DROP TABLE sockstat; PRAGMA user_version = 2");
+	st = open_ok(STORE_READ);
+	expect_kstat(st, ids[0], -ENOENT, NULL);
+	assert_string_equal(store_errmsg(st),
+			    "format 2 records no kernel counters");
+	store_close(st);
+	assert_int_equal(raw_int("SELECT user_version FROM pragma_user_version"), 2);
+	assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master WHERE "
+				 "name = 'sockstat'"), 0);
+	/* A writer migrates it to format 3; its frames stay without. */
+	st = open_ok(STORE_WRITE);
+	assert_int_equal(raw_int("SELECT user_version FROM pragma_user_version"), 3);
+	expect_kstat(st, ids[0], -ENOENT, NULL);
+	make_snapshot(&s, T0 + 9 * SEC, 3);
+	s.kstat = full;
+	int64_t id = store_append(st, &s);
+	snapshot_free(&s);
+	expect_kstat(st, id, 0, &full);
+	store_close(st);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -421,6 +505,7 @@ int main(void)
 		T(test_truncated),
 		T(test_enospc),
 		T(test_frame_at_fast),
+		T(test_kstat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

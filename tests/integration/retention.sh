@@ -45,7 +45,8 @@ stop() {
 # (frame 1 is gone), only whole chains (each remaining chain still starts
 # with its keyframe), the remaining ids are contiguous (the oldest went
 # first), the oldest and newest frames decode to their `total` sockets,
-# and no lifetime ended before the oldest remaining frame.
+# no lifetime ended before the oldest remaining frame, and the kernel
+# counters went with their frames.
 whole_chains() {
 	db=$1
 	# shellcheck disable=SC2046
@@ -68,6 +69,9 @@ whole_chains() {
 	done
 	stale=$(q "$db" "SELECT count(*) FROM sock WHERE last < $lo")
 	[ "$stale" = 0 ] || fail "$db: $stale sock rows ended before the oldest frame $lo"
+	counters=$(q "$db" "SELECT count(*), min(frame) FROM sockstat")
+	[ "$counters" = "$n|$lo" ] ||
+		fail "$db: sockstat rows (count|oldest) $counters, frames $n|$lo"
 	[ "$(q "$db" 'PRAGMA integrity_check')" = ok ] || fail "$db: integrity_check failed"
 }
 
