@@ -12,6 +12,8 @@ enum {
 	EXIT_USAGE = 2,
 };
 
+/* diff.c: the sockets opened, closed and changed between two snapshots. */
+int cmd_diff(int argc, char **argv);
 /* hist.c: socket counts per state or netid over time. */
 int cmd_hist(int argc, char **argv);
 /* show.c: one recorded moment, as ss would print it. */

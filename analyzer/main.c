@@ -19,6 +19,7 @@ static const struct command {
 	{ "show", cmd_show, "Show the sockets of one recorded moment, as ss would" },
 	{ "snapshots", cmd_snapshots, "List the recorded snapshots" },
 	{ "hist", cmd_hist, "Socket counts per state or netid over time" },
+	{ "diff", cmd_diff, "Sockets opened, closed and changed between two moments" },
 	{ "help", cmd_help, "Show this help, or a subcommand's ('help show')" },
 };
 
