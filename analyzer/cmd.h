@@ -20,5 +20,7 @@ int cmd_hist(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 /* snapshots.c: the list of recorded frames. */
 int cmd_snapshots(int argc, char **argv);
+/* trace.c: the life of one socket across the snapshots. */
+int cmd_trace(int argc, char **argv);
 
 #endif
