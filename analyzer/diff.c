@@ -157,7 +157,8 @@ static int frame_boot(struct store *st, int64_t id, int64_t *boot)
 static int load_pair(struct store *st, const struct diff_args *a,
 		     struct diff_pair *p)
 {
-	struct frame_sel from = { .at = a->from }, to = { .at = a->to };
+	struct frame_sel from = { .at = a->from, .quiet = true };
+	struct frame_sel to = { .at = a->to, .quiet = true };
 	int64_t boot_from, boot_to;
 
 	if (db_pick_frame(st, &from, &p->from) < 0 ||
