@@ -32,8 +32,9 @@
 enum { OPT_BY = OPT_LONG_ONLY, OPT_QUEUE, OPT_FORMAT, OPT_DB };
 
 static const struct opt_spec diff_opts[] = {
-	{ OPT_BY, "by", "KEY", "counts per group: state, netid, family, sport, "
-	  "dport, local, peer, process, uid, cgroup, netns" },
+	{ OPT_BY, "by", "KEY", "counts per group of state, netid, family, "
+	  "sport, dport,\n" "                             local, peer, process, "
+	  "uid, cgroup or netns" },
 	{ OPT_QUEUE, "queue", "BYTES", "queue threshold for \"changed\" "
 	  "(default 65536; 0: queues never count)" },
 	{ OPT_FORMAT, "format", "FMT", "table (default, as ss), json or csv" },
@@ -64,12 +65,12 @@ static const struct opt_cmd diff_cmd = {
 	"changed, the largest difference first.  FROM may be later than TO (the\n"
 	"diff then runs backwards).  The selection and FILTER are ss's, with\n"
 	"every state by default.  A relative TIME starts with '-': put the\n"
-	"times after '--'.\n\n"
+	"times after '--', and the options before it.\n\n"
 	"Examples:\n"
 	"  sockhist diff @4 @9\n"
 	"  sockhist diff 10:00 10:05 -t dport = :443\n"
-	"  sockhist diff @before @after --by peer state established\n"
-	"  sockhist diff -t -- -1h now --queue 0 --format json",
+	"  sockhist diff @40 @90 --by peer state established\n"
+	"  sockhist diff -t --queue 0 --format json -- -1h now",
 	.opts = diff_opts,
 	.nopts = sizeof(diff_opts) / sizeof(diff_opts[0]),
 };
