@@ -22,7 +22,6 @@
 netns_create
 mix_start
 DB="$WORK/d.db"
-N=0
 
 # One ss line per TCP socket: cookie (hex) state recv-q send-q local peer.
 ss_rows() {
@@ -35,33 +34,6 @@ ss_rows() {
 	}' | LC_ALL=C sort
 }
 
-# Wait until the queued data has arrived (no Send-Q left) and ss is
-# steady: a large send takes a moment on loopback.
-wait_idle() {
-	for _ in $(seq 100); do
-		ss_rows >"$WORK/idle.a"
-		sleep 0.1
-		ss_rows >"$WORK/idle.b"
-		if cmp -s "$WORK/idle.a" "$WORK/idle.b" &&
-			awk '$2 != "LISTEN" && $4 > 0 { exit 1 }' "$WORK/idle.b"; then
-			return 0
-		fi
-	done
-	fail "the sockets did not settle"
-}
-
-# Take snapshot N+1 with ss just before and after it.
-snap() {
-	N=$((N + 1))
-	wait_idle
-	ss_rows >"$WORK/ss.$N"
-	in_ns "$SOCKHISTD" --once --db "$DB" 2>>"$WORK/d.err" ||
-		fail "sockhistd --once failed: $(cat "$WORK/d.err")"
-	ss_rows >"$WORK/ss.$N.after"
-	same_file "$WORK/ss.$N" "$WORK/ss.$N.after" "ss changed during snapshot $N"
-	[ "$(sqlite3 "$DB" 'SELECT max(id) FROM frame')" = "$N" ] ||
-		fail "snapshot $N is not frame $N"
-}
 
 # expect A B T: the diff of ss.A and ss.B with queue threshold T, as
 # "change cookie state rq sq before-state before-rq before-sq" lines.
@@ -130,11 +102,6 @@ check_csv() {
 	same_file "$WORK/want" "$WORK/got" "diff @$a @$b $* (threshold $t) differs from ss"
 }
 
-# ISO 8601 UTC time of snapshot $1.
-frame_time() {
-	ns=$(sqlite3 "$DB" "SELECT time_ns FROM frame WHERE id = $1")
-	date -u -d "@$((ns / 1000000000))" +%Y-%m-%dT%H:%M:%SZ
-}
 
 # The totals line diff must print for the expected lines in $WORK/want.
 totals() {

@@ -21,7 +21,6 @@
 netns_create
 mix_start
 DB="$WORK/t.db"
-N=0
 CLIENT=127.0.0.2:45000
 SERVER=127.0.0.3:7002
 
@@ -60,36 +59,7 @@ ss_rows() {
 	END { flush() }' | LC_ALL=C sort
 }
 
-# Wait until ss is steady and no data is in flight.
-wait_idle() {
-	for _ in $(seq 100); do
-		ss_rows >"$WORK/idle.a"
-		sleep 0.1
-		ss_rows >"$WORK/idle.b"
-		if cmp -s "$WORK/idle.a" "$WORK/idle.b" &&
-			awk '$2 != "LISTEN" && $4 > 0 { exit 1 }' "$WORK/idle.b"; then
-			return 0
-		fi
-	done
-	fail "the sockets did not settle"
-}
 
-# Take snapshot N+1 with ss just before and after it.
-snap() {
-	N=$((N + 1))
-	wait_idle
-	ss_rows >"$WORK/ss.$N"
-	in_ns "$SOCKHISTD" --once --db "$DB" 2>>"$WORK/d.err" ||
-		fail "sockhistd --once failed: $(cat "$WORK/d.err")"
-	ss_rows >"$WORK/ss.$N.after"
-	same_file "$WORK/ss.$N" "$WORK/ss.$N.after" "ss changed during snapshot $N"
-}
-
-# ISO 8601 UTC time of snapshot $1.
-frame_time() {
-	ns=$(sqlite3 "$DB" "SELECT time_ns FROM frame WHERE id = $1")
-	date -u -d "@$((ns / 1000000000))" +%Y-%m-%dT%H:%M:%SZ
-}
 
 # The ss rows of the socket LOCAL PEER ($1 $2) in snapshots $3 to $4
 # (default: all), each prefixed with the snapshot id and time.
