@@ -88,8 +88,8 @@ void trace_sample_of(const struct snapshot *s, const struct sock_record *r,
 	out->total_retrans = tcpinfo_val(ti, len, TI_TOTAL_RETRANS);
 }
 
-/* A counter's growth since the last value (the kernel's u32 counters wrap;
- * a smaller u64 one cannot happen within a lifetime, so it counts anew). */
+/* A 64-bit counter's growth since prev; one that went down (which a
+ * socket's counters do not) counts from zero. */
 static uint64_t growth(uint64_t prev, uint64_t cur)
 {
 	return cur >= prev ? cur - prev : cur;

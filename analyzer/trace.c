@@ -139,13 +139,12 @@ static int check_operands(struct trace_args *a, int n, char **operands)
 			"'sockhist trace --help')");
 		return -1;
 	}
-	if (endpoint_parse(operands[0], &a->local) < 0 ||
-	    endpoint_parse(operands[1], &a->peer) < 0) {
-		err_msg(endpoint_parse(operands[0], &a->local) < 0 ?
-			operands[0] : operands[1], "not an endpoint (ADDR:PORT, "
-			"[IPV6ADDR]:PORT, *:PORT or PORT)");
-		return -1;
-	}
+	for (int i = 0; i < 2; i++)
+		if (endpoint_parse(operands[i], i ? &a->peer : &a->local) < 0) {
+			err_msg(operands[i], "not an endpoint (ADDR:PORT, "
+				"[IPV6ADDR]:PORT, *:PORT or PORT)");
+			return -1;
+		}
 	snprintf(a->what_buf, sizeof(a->what_buf), "%s %s", operands[0],
 		 operands[1]);
 	a->what = a->what_buf;
