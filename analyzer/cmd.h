@@ -12,6 +12,8 @@ enum {
 	EXIT_USAGE = 2,
 };
 
+/* diff.c: the sockets opened, closed and changed between two snapshots. */
+int cmd_diff(int argc, char **argv);
 /* hist.c: socket counts per state or netid over time. */
 int cmd_hist(int argc, char **argv);
 /* show.c: one recorded moment, as ss would print it. */
@@ -20,5 +22,7 @@ int cmd_show(int argc, char **argv);
 int cmd_snapshots(int argc, char **argv);
 /* summary.c: one recorded moment, as ss -s would print it. */
 int cmd_summary(int argc, char **argv);
+/* trace.c: the life of one socket across the snapshots. */
+int cmd_trace(int argc, char **argv);
 
 #endif

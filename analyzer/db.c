@@ -175,7 +175,7 @@ int db_pick_frame(struct store *st, const struct frame_sel *sel,
 			err_msg(db_path(), "%s", store_errmsg(st));
 		r = r < 0 ? -1 : 0;
 	}
-	if (r == 0)
+	if (r == 0 && !sel->quiet)
 		announce(fi);
 	return r;
 }

@@ -8,6 +8,8 @@
 #ifndef SOCKHIST_DB_H
 #define SOCKHIST_DB_H
 
+#include <stdbool.h>
+
 #include "sockrec.h"
 #include "store.h"
 #include "timeexpr.h"
@@ -26,10 +28,11 @@ struct store *db_open(void);
 struct frame_sel {
 	const char *at;        /* --at TIME */
 	const char *snapshot;  /* --snapshot ID */
+	bool quiet;            /* the command names the frame itself */
 };
 
-/* Resolve sel to a frame (the latest at or before TIME) and name it on
- * stderr ("sockhist: snapshot 42 at 2026-11-25T10:00:00Z").  Returns 0 or -1
+/* Resolve sel to a frame (the latest at or before TIME) and, unless quiet,
+ * name it on stderr ("sockhist: snapshot 42 at 2026-11-25T10:00:00Z").  Returns 0 or -1
  * after printing why (bad TIME, no such snapshot, empty database). */
 int db_pick_frame(struct store *st, const struct frame_sel *sel,
 		  struct frame_info *fi);

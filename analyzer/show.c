@@ -16,8 +16,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "db.h"
@@ -26,10 +24,11 @@
 #include "sock_json.h"
 #include "sockselect.h"
 #include "ss_table.h"
+#include "ssview.h"
 
 enum {
-	OPT_AT = OPT_LONG_ONLY, OPT_SNAPSHOT, OPT_FORMAT, OPT_TOS, OPT_CGROUP,
-	OPT_DB, OPT_SINCE, OPT_UNTIL,
+	OPT_AT = OPT_LONG_ONLY, OPT_SNAPSHOT, OPT_FORMAT, OPT_DB, OPT_SINCE,
+	OPT_UNTIL,
 };
 
 static const struct opt_spec show_opts[] = {
@@ -39,15 +38,7 @@ static const struct opt_spec show_opts[] = {
 	{ OPT_UNTIL, "until", "TIME", "every snapshot up to TIME (default: now)" },
 	{ OPT_FORMAT, "format", "FMT", "table (default, as ss), json or csv" },
 	SOCK_SELECT_OPTS,
-	{ 'n', "numeric", NULL, "don't resolve service names" },
-	{ 'e', "extended", NULL, "show detailed socket information" },
-	{ 'm', "memory", NULL, "show socket memory usage" },
-	{ 'i', "info", NULL, "show internal TCP information" },
-	{ 'o', "options", NULL, "show timer information" },
-	{ 'p', "processes", NULL, "show process using socket" },
-	{ OPT_TOS, "tos", NULL, "show tos and priority information" },
-	{ OPT_CGROUP, "cgroup", NULL, "show cgroup information" },
-	{ 'H', "no-header", NULL, "suppress the header line" },
+	SS_VIEW_OPTS,
 	{ OPT_DB, "db", "PATH", "the history file (as the global --db)" },
 };
 
@@ -74,33 +65,12 @@ struct show_args {
 	bool range, has_since, has_until;
 };
 
-/* Display flags. */
-static bool display_opt(struct ss_flags *fl, int id)
-{
-	bool *flag = NULL;
-
-	switch (id) {
-	case 'n': flag = &fl->numeric; break;
-	case 'e': flag = &fl->extended; break;
-	case 'm': flag = &fl->memory; break;
-	case 'i': flag = &fl->info; break;
-	case 'o': flag = &fl->options; break;
-	case 'p': flag = &fl->processes; break;
-	case 'H': flag = &fl->no_header; break;
-	case OPT_TOS: flag = &fl->tos; break;
-	case OPT_CGROUP: flag = &fl->cgroup; break;
-	}
-	if (flag)
-		*flag = true;
-	return flag != NULL;
-}
-
 /* Option handler for show. */
 static int show_opt(void *ctx, int id, const char *arg)
 {
 	struct show_args *a = ctx;
 
-	if (sock_select_opt(&a->sel, id, arg) || display_opt(&a->fl, id))
+	if (sock_select_opt(&a->sel, id, arg) || ss_view_opt(&a->fl, id))
 		return 0;
 	switch (id) {
 	case OPT_AT:
@@ -124,17 +94,6 @@ static int show_opt(void *ctx, int id, const char *arg)
 	return -1;
 }
 
-/* The terminal width as ss measures it; 0 when stdout is not a terminal. */
-static int screen_width(void)
-{
-	struct winsize w;
-
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) != -1 &&
-	    w.ws_col > 0)
-		return w.ws_col;
-	return 0;
-}
-
 /* Write the rows in the chosen format. */
 static int render(const struct show_args *a, const struct snapshot *s,
 		  const struct sock_record **rows, size_t n)
@@ -149,18 +108,14 @@ static int render(const struct show_args *a, const struct snapshot *s,
 	case OUT_TABLE:
 		break;
 	}
-	fl.show_netid = sock_select_many_netids(&a->sel);
-	fl.show_state = sock_select_many_states(&a->sel);
-	fl.screen_width = screen_width();
+	ss_view_settle(&fl, &a->sel);
 	return ss_table_render(stdout, s, rows, n, &fl);
 }
 
-/* Does the output print raw attribute bytes (tcp_info and congestion
- * control with -i, a unix listener's pending connections with -e; JSON and
- * CSV always)? */
+/* Does the output print raw attribute bytes (see ssview.h)? */
 static bool needs_blobs(const struct show_args *a)
 {
-	return a->fmt != OUT_TABLE || a->fl.info || a->fl.extended;
+	return ss_view_needs_blobs(&a->fl, a->fmt);
 }
 
 /* Load the chosen frame and print its selected sockets. */

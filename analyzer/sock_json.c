@@ -30,6 +30,10 @@ struct sink_ops {
 	void (*gap)(struct sink *k, const char *key);
 	void (*procs)(struct sink *k, const char *key,
 		      const struct snapshot *s, const struct sock_record *r);
+	/* Start and end a nested object; NULL: flatten it into KEY_SUBKEY
+	 * columns. */
+	void (*open)(struct sink *k, const char *key);
+	void (*close)(struct sink *k);
 };
 
 struct sink {
@@ -215,17 +219,54 @@ static void walk_ccinfo(struct sink *k, const struct snapshot *s,
 	put_num(k, "bbr_cwnd_gain_x256", bb, cc.u.bbr.cwnd_gain);
 }
 
-/* Visit every column of r. */
+/* Visit extra values; prefix (NULL: none) names a flattened object. */
+static void walk_kv(struct sink *k, const struct sock_kv *kv, size_t n,
+		    const char *prefix)
+{
+	char key[128];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct sock_kv *v = &kv[i];
+		size_t outer;
+
+		snprintf(key, sizeof(key), "%s%s%s", prefix ? prefix : "",
+			 prefix ? "_" : "", v->key);
+		if (v->sub && k->ops->open) {
+			if (!v->present)
+				continue;
+			k->ops->open(k, key);
+			outer = k->fields;
+			k->fields = 0;
+			walk_kv(k, v->sub, v->nsub, NULL);
+			k->ops->close(k);
+			k->fields = outer;
+		} else if (v->sub) {
+			struct sock_kv gaps[v->nsub ? v->nsub : 1];
+
+			for (size_t j = 0; j < v->nsub; j++)
+				gaps[j] = (struct sock_kv){ .key = v->sub[j].key };
+			walk_kv(k, v->present ? v->sub : gaps, v->nsub, key);
+		} else if (v->str) {
+			k->ops->str(k, key, v->str);
+		} else {
+			put_num(k, key, v->present, v->num);
+		}
+	}
+}
+
+/* Visit every column of r, with the extra values of x (NULL: none). */
 static void walk(struct sink *k, const struct snapshot *s,
-		 const struct sock_record *r, const struct row_tag *tag)
+		 const struct sock_record *r, const struct sock_extra *x)
 {
 	k->fields = 0;
-	if (tag) {
+	if (x && x->tag) {
 		char when[40];
-		time_format_iso(tag->time_ns, 0, when, sizeof(when));
-		k->ops->num(k, "snapshot", (uint64_t)tag->snapshot);
+		time_format_iso(x->tag->time_ns, 0, when, sizeof(when));
+		k->ops->num(k, "snapshot", (uint64_t)x->tag->snapshot);
 		k->ops->str(k, "time", when);
 	}
+	if (x)
+		walk_kv(k, x->lead, x->nlead, NULL);
 	walk_base(k, s, r);
 	walk_extended(k, r);
 	walk_unix(k, s, r);
@@ -233,6 +274,8 @@ static void walk(struct sink *k, const struct snapshot *s,
 	walk_tcp(k, s, r);
 	walk_ccinfo(k, s, r);
 	k->ops->procs(k, "processes", s, r);
+	if (x)
+		walk_kv(k, x->tail, x->ntail, NULL);
 }
 
 /* True if r's process range lies inside s. */
@@ -290,8 +333,21 @@ static void json_procs(struct sink *k, const char *key,
 	fputc(']', k->out);
 }
 
+/* Start a nested JSON object member. */
+static void json_open(struct sink *k, const char *key)
+{
+	json_key(k, key);
+	fputc('{', k->out);
+}
+
+/* End a nested JSON object. */
+static void json_close(struct sink *k)
+{
+	fputc('}', k->out);
+}
+
 static const struct sink_ops json_ops = {
-	json_num, json_str, json_gap, json_procs,
+	json_num, json_str, json_gap, json_procs, json_open, json_close,
 };
 
 /* Write the rows as one JSON array, one object per line. */
@@ -302,17 +358,24 @@ void sock_json_begin(struct json_stream *js, FILE *out)
 	fputc('[', out);
 }
 
+void sock_json_row(struct json_stream *js, const struct snapshot *s,
+		   const struct sock_record *r, const struct sock_extra *x)
+{
+	struct sink k = { .ops = &json_ops, .out = js->out };
+
+	fputs(js->rows++ ? ",\n{" : "\n{", js->out);
+	walk(&k, s, r, x);
+	fputc('}', js->out);
+}
+
 void sock_json_rows(struct json_stream *js, const struct snapshot *s,
 		    const struct sock_record *const *rows, size_t n,
 		    const struct row_tag *tag)
 {
-	struct sink k = { .ops = &json_ops, .out = js->out };
+	struct sock_extra x = { .tag = tag };
 
-	for (size_t i = 0; i < n; i++) {
-		fputs(js->rows++ ? ",\n{" : "\n{", js->out);
-		walk(&k, s, rows[i], tag);
-		fputc('}', js->out);
-	}
+	for (size_t i = 0; i < n; i++)
+		sock_json_row(js, s, rows[i], &x);
 }
 
 int sock_json_end(struct json_stream *js)
@@ -389,7 +452,7 @@ static void csv_procs(struct sink *k, const char *key,
 }
 
 static const struct sink_ops csv_ops = {
-	csv_num, csv_str, csv_gap, csv_procs,
+	csv_num, csv_str, csv_gap, csv_procs, NULL, NULL,
 };
 
 /* The header sink: every column writes its key. */
@@ -423,25 +486,45 @@ static void head_procs(struct sink *k, const char *key,
 }
 
 static const struct sink_ops head_ops = {
-	head_num, head_str, head_gap, head_procs,
+	head_num, head_str, head_gap, head_procs, NULL, NULL,
 };
+
+/* The CSV header line for rows carrying x's keys. */
+int sock_csv_header(FILE *out, const struct sock_extra *x)
+{
+	struct sink head = { .ops = &head_ops, .out = out };
+	const struct sock_record blank = { .family = AF_UNIX };
+	static uint8_t no_bytes[1];
+	static char no_strings[1];
+	const struct snapshot none = { .bytes = no_bytes, .strpool = no_strings,
+				       .strpool_len = 1 };
+
+	walk(&head, &none, &blank, x);
+	fputc('\n', out);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* One CSV row. */
+int sock_csv_row(FILE *out, const struct snapshot *s,
+		 const struct sock_record *r, const struct sock_extra *x)
+{
+	struct sink k = { .ops = &csv_ops, .out = out };
+
+	walk(&k, s, r, x);
+	fputc('\n', out);
+	return ferror(out) ? -EIO : 0;
+}
 
 /* Write the header and the rows as CSV. */
 int sock_csv_write(FILE *out, const struct snapshot *s,
 		   const struct sock_record *const *rows, size_t n,
 		   bool no_header, const struct row_tag *tag)
 {
-	struct sink head = { .ops = &head_ops, .out = out };
-	struct sink k = { .ops = &csv_ops, .out = out };
-	const struct sock_record blank = { .family = AF_UNIX };
+	struct sock_extra x = { .tag = tag };
 
-	if (!no_header) {
-		walk(&head, s, &blank, tag);
-		fputc('\n', out);
-	}
-	for (size_t i = 0; i < n; i++) {
-		walk(&k, s, rows[i], tag);
-		fputc('\n', out);
-	}
+	if (!no_header)
+		sock_csv_header(out, &x);
+	for (size_t i = 0; i < n; i++)
+		sock_csv_row(out, s, rows[i], &x);
 	return ferror(out) ? -EIO : 0;
 }

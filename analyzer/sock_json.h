@@ -24,6 +24,28 @@ struct row_tag {
 	int64_t time_ns;
 };
 
+/* An extra value a command writes with a record's own keys: a string
+ * (str not NULL), a number (present), an object of nsub values (sub not
+ * NULL; in CSV, columns named KEY_SUBKEY), or absent when not present
+ * (left out of JSON, empty CSV fields). */
+struct sock_kv {
+	const char *key;
+	const char *str;
+	uint64_t num;
+	bool present;
+	const struct sock_kv *sub;
+	size_t nsub;
+};
+
+/* What a row carries besides its record: the tag (first), lead values
+ * (before the record's keys) and tail values (after them).  Every row of
+ * one CSV must carry the same keys. */
+struct sock_extra {
+	const struct row_tag *tag;
+	const struct sock_kv *lead, *tail;
+	size_t nlead, ntail;
+};
+
 /* A JSON array written in parts: begin, any number of rows calls, end. */
 struct json_stream {
 	FILE *out;
@@ -35,6 +57,9 @@ void sock_json_begin(struct json_stream *js, FILE *out);
 void sock_json_rows(struct json_stream *js, const struct snapshot *s,
 		    const struct sock_record *const *rows, size_t n,
 		    const struct row_tag *tag);
+/* Append one object: r of s with the extra values of x (NULL: none). */
+void sock_json_row(struct json_stream *js, const struct snapshot *s,
+		   const struct sock_record *r, const struct sock_extra *x);
 /* Close the array.  Returns 0 or -EIO. */
 int sock_json_end(struct json_stream *js);
 
@@ -47,5 +72,12 @@ int sock_json_write(FILE *out, const struct snapshot *s,
 int sock_csv_write(FILE *out, const struct snapshot *s,
 		   const struct sock_record *const *rows, size_t n,
 		   bool no_header, const struct row_tag *tag);
+
+/* The CSV header line for rows carrying x's keys (NULL: none).  Returns 0
+ * or -EIO. */
+int sock_csv_header(FILE *out, const struct sock_extra *x);
+/* One CSV row: r of s with the extra values of x.  Returns 0 or -EIO. */
+int sock_csv_row(FILE *out, const struct snapshot *s,
+		 const struct sock_record *r, const struct sock_extra *x);
 
 #endif

@@ -237,8 +237,8 @@ bool sock_select_match(const struct sock_select *sel,
 	return selected(sel, r) && filter_match(sel->filter, s, r);
 }
 
-/* ss's dump order: the rank of r's group (unix; raw, udp, tcp by family). */
-static int group_rank(const struct sock_record *r)
+/* ss's dump order: the rank of r's group; see sockselect.h. */
+int sock_select_group(const struct sock_record *r)
 {
 	int v6 = r->family == AF_INET6;
 
@@ -275,12 +275,12 @@ long sock_select_rows(const struct sock_select *sel, const struct snapshot *s,
 	for (size_t i = 0; i < s->nrecs; i++)
 		if (sock_select_match(sel, s, &s->recs[i])) {
 			match[n++] = &s->recs[i];
-			start[group_rank(&s->recs[i]) + 1]++;
+			start[sock_select_group(&s->recs[i]) + 1]++;
 		}
 	for (int g = 0; g < GROUPS; g++)
 		start[g + 1] += start[g];
 	for (size_t i = 0; i < n; i++)
-		rows[start[group_rank(match[i])]++] = match[i];
+		rows[start[sock_select_group(match[i])]++] = match[i];
 	free(match);
 	*out = rows;
 	return (long)n;

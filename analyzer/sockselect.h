@@ -74,6 +74,10 @@ bool sock_select_match(const struct sock_select *sel,
 long sock_select_rows(const struct sock_select *sel, const struct snapshot *s,
 		      const struct sock_record ***out);
 
+/* The rank of r's group in ss's dump order: 0 unix, then raw, udp and
+ * tcp, IPv4 before IPv6 (1 to 6).  Rows print by group, then cookie. */
+int sock_select_group(const struct sock_record *r);
+
 /* ss prints the Netid column when more than one table is selected, the
  * State column when more than one state is. */
 bool sock_select_many_netids(const struct sock_select *sel);

@@ -482,9 +482,11 @@ static void unix_columns(char v[COL_EXT][128], const struct snapshot *s,
 	snprintf(v[COL_RSERV], 128, "%d", (int)r->peer_inode);
 }
 
-/* Add one socket's row: fixed columns, then the detail column. */
+/* Add one socket's row: fixed columns, then the detail column and the
+ * note (NULL: none) on a continuation line. */
 static void add_record(struct table *tb, const struct snapshot *s,
-		       const struct sock_record *r, struct ss_text *name)
+		       const struct sock_record *r, struct ss_text *name,
+		       const char *note)
 {
 	char v[COL_EXT][128];
 	const char *p[COL_EXT], *uname;
@@ -511,15 +513,18 @@ static void add_record(struct table *tb, const struct snapshot *s,
 		return;
 	row->has[COL_EXT] = true;
 	ss_detail_render(&row->tok[COL_EXT], s, r, tb->fl);
+	if (note)
+		ss_text_printf(&row->tok[COL_EXT], "\n\t%s", note);
 	if (row->tok[COL_EXT].err)
 		tb->err = row->tok[COL_EXT].err;
 	sim_token(tb, row->tok[COL_EXT].len);
 }
 
-/* Render rows[0..n) of s to out with ss's header and column layout. */
-int ss_table_render(FILE *out, const struct snapshot *s,
-		    const struct sock_record *const *rows, size_t n,
-		    const struct ss_flags *fl)
+/* Render rows[0..n) of s to out with ss's header and column layout, and
+ * the notes. */
+int ss_table_render_notes(FILE *out, const struct snapshot *s,
+			  const struct sock_record *const *rows, size_t n,
+			  const struct ss_flags *fl, const char *const *notes)
 {
 	struct table tb = { .out = out, .fl = fl };
 	struct ss_text name = { 0 };
@@ -529,7 +534,7 @@ int ss_table_render(FILE *out, const struct snapshot *s,
 	if (!fl->no_header)
 		add_header(&tb);
 	for (size_t i = 0; i < n && !tb.err; i++)
-		add_record(&tb, s, rows[i], &name);
+		add_record(&tb, s, rows[i], &name, notes ? notes[i] : NULL);
 	if (!tb.err)
 		render(&tb);
 	rows_free(&tb);
@@ -540,4 +545,12 @@ int ss_table_render(FILE *out, const struct snapshot *s,
 	if (fflush(out) == EOF || ferror(out))
 		return -EIO;
 	return 0;
+}
+
+/* Render rows[0..n) of s to out with ss's header and column layout. */
+int ss_table_render(FILE *out, const struct snapshot *s,
+		    const struct sock_record *const *rows, size_t n,
+		    const struct ss_flags *fl)
+{
+	return ss_table_render_notes(out, s, rows, n, fl, NULL);
 }

@@ -38,4 +38,11 @@ int ss_table_render(FILE *out, const struct snapshot *s,
 		    const struct sock_record *const *rows, size_t n,
 		    const struct ss_flags *fl);
 
+/* ss_table_render, and after row i's details notes[i] (when notes and
+ * notes[i] are not NULL) on a continuation line ("\n\t" NOTE), where ss
+ * prints -m and -i. */
+int ss_table_render_notes(FILE *out, const struct snapshot *s,
+			  const struct sock_record *const *rows, size_t n,
+			  const struct ss_flags *fl, const char *const *notes);
+
 #endif

@@ -13,8 +13,9 @@
  *   show --since --until F   a filtered scan of every snapshot, reported
  *                            as socket-rows scanned per second.
  * Needs root.  Usage:
- *   bench-analyzer -a SOCKHIST -w WORKLOAD [-f FRAMES] [-r RUNS]
+ *   bench-analyzer -a SOCKHIST -w WORKLOAD [-f FRAMES] [-r RUNS] [-k]
  *                  [-- WORKLOAD_CHURN_ARGS]
+ * -k keeps the database (its path is printed) for timing other commands.
  */
 #include <err.h>
 #include <fcntl.h>
@@ -183,19 +184,20 @@ static void bench_show_at(const char *sockhist, const char *db, int64_t t0,
 int main(int argc, char **argv)
 {
 	const char *sockhist = NULL, *workload = NULL;
-	int frames = 10000, runs = 15, opt;
+	int frames = 10000, runs = 15, keep = 0, opt;
 	char db[128], since[32], until[32];
 	uint64_t rows;
 
-	while ((opt = getopt(argc, argv, "a:w:f:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:w:f:r:k")) != -1) {
 		switch (opt) {
 		case 'a': sockhist = optarg; break;
 		case 'w': workload = optarg; break;
 		case 'f': frames = atoi(optarg); break;
 		case 'r': runs = atoi(optarg); break;
+		case 'k': keep = 1; break;
 		default:
 			errx(2, "usage: bench-analyzer -a SOCKHIST -w WORKLOAD "
-			     "[-f FRAMES] [-r RUNS] [-- CHURN_ARGS]");
+			     "[-f FRAMES] [-r RUNS] [-k] [-- CHURN_ARGS]");
 		}
 	}
 	if (!sockhist || !workload || frames < DAY_FRAMES || runs < 1 ||
@@ -236,6 +238,9 @@ int main(int argc, char **argv)
 	report("show --since @1 -tan dport = :443 (all)", ms, 3);
 	printf("filtered scan: %" PRIu64 " socket-rows in %.0f ms = %.1f M "
 	       "socket-rows/s\n", rows, ms[1], (double)rows / ms[1] / 1e3);
-	unlink(db);
+	if (keep)
+		printf("database kept: %s\n", db);
+	else
+		unlink(db);
 	return 0;
 }

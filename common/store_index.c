@@ -113,6 +113,14 @@ static int open_add(struct lifetimes *lt, uint64_t cookie)
 	return 0;
 }
 
+/* qsort comparator: cookies as the unsigned numbers they are. */
+static int cmp_cookie(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* First frame of a namespace and boot in this session: its netns row, the
  * frame before this one, the lifetimes still open in the file; lifetimes of
  * earlier boots that were left open end at their boot's last frame. */
@@ -138,9 +146,10 @@ static int lt_load(struct store *st, int64_t id, const struct snapshot *s)
 				    st->boot, 0, 0, &ignored);
 	if (r < 0)
 		return r;
+	/* SQLite orders cookies as signed integers, so a raw socket's
+	 * (1 << 63 | inode) would come first: sort them in C. */
 	int rc = sqlite3_prepare_v2(st->db, "SELECT cookie FROM sock WHERE "
-		"boot = ?1 AND netns = ?2 AND last IS NULL ORDER BY cookie",
-		-1, &q, NULL);
+		"boot = ?1 AND netns = ?2 AND last IS NULL", -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail_sqlite(st, rc);
 	sqlite3_bind_int64(q, 1, st->boot);
@@ -152,6 +161,8 @@ static int lt_load(struct store *st, int64_t id, const struct snapshot *s)
 	sqlite3_finalize(q);
 	if (r == 0 && rc != SQLITE_DONE)
 		r = store_fail_sqlite(st, rc);
+	if (r == 0 && lt->nopen)
+		qsort(lt->open, lt->nopen, sizeof(*lt->open), cmp_cookie);
 	lt->valid = r == 0;
 	lt->netns_ino = s->netns_ino;
 	lt->boot = st->boot;

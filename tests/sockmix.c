@@ -18,6 +18,10 @@
  *                             opened on first use; IPv4 or IPv6); answers
  *                             "conn N", N the number of the last one (they
  *                             are numbered from 0 in the order opened)
+ *   connectfrom LADDR LPORT RADDR PORT
+ *                             one TCP connection as "connect" does, from
+ *                             port LPORT (SO_REUSEADDR), so that a test can
+ *                             reuse a 4-tuple; answers "conn N"
  *   close N                   abort connection N: both ends send RST and are
  *                             gone at once (no TIME-WAIT); answers "closed N"
  *   fin N                     close connection N gracefully, client first:
@@ -242,19 +246,23 @@ static int listener(int family, const char *addr, uint16_t port)
 	return listeners[nlisteners++].fd;
 }
 
-/* One connection of "connect": a client bound to LADDR connected to
- * RADDR:PORT, and the accepted end. */
-static void cmd_connect(const char *laddr, const char *raddr, unsigned port)
+/* One connection of "connect": a client bound to LADDR:LPORT (0: any
+ * port) connected to RADDR:PORT, and the accepted end. */
+static void cmd_connect(const char *laddr, unsigned lport, const char *raddr,
+			unsigned port)
 {
 	int family = strchr(raddr, ':') ? AF_INET6 : AF_INET;
 	struct sockaddr_storage ss;
 	socklen_t len;
+	int one = 1;
 
-	if (nconns == MAX_CONNS || port == 0 || port > 65535)
+	if (nconns == MAX_CONNS || port == 0 || port > 65535 || lport > 65535)
 		errx(2, "connect: bad port or too many connections");
 	int l = listener(family, raddr, (uint16_t)port);
 	int c = xsocket(family, SOCK_STREAM, 0);
-	len = mkaddr(&ss, family, laddr, 0);
+	if (lport)
+		setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	len = mkaddr(&ss, family, laddr, (uint16_t)lport);
 	if (bind(c, (struct sockaddr *)&ss, len) < 0)
 		err(1, "bind %s", laddr);
 	len = mkaddr(&ss, family, raddr, (uint16_t)port);
@@ -403,15 +411,20 @@ static void churn_round(unsigned round)
 static void command(char *line, int *churning)
 {
 	char a[64], b[64];
-	unsigned port;
+	unsigned port, lport;
 	long n = 1, bytes;
 
-	if (sscanf(line, "connect %63s %63s %u %ld", a, b, &port, &n) >= 3) {
+	if (sscanf(line, "connectfrom %63s %u %63s %u", a, &lport, b,
+		   &port) == 4) {
+		want_fds(0);
+		cmd_connect(a, lport, b, port);
+		printf("conn %d\n", nconns - 1);
+	} else if (sscanf(line, "connect %63s %63s %u %ld", a, b, &port, &n) >= 3) {
 		if (n < 1)
 			errx(2, "connect: bad count %ld", n);
 		want_fds(0);
 		while (n-- > 0)
-			cmd_connect(a, b, port);
+			cmd_connect(a, 0, b, port);
 		printf("conn %d\n", nconns - 1);
 	} else if (sscanf(line, "close %ld", &n) == 1)
 		cmd_close(n);

@@ -3,9 +3,11 @@
  * boundaries, load; the file settings; reading while a writer appends;
  * refusal of missing, foreign, truncated and newer files with the right code
  * and message; a full disk (simulated with a size limit) leaving every
- * committed frame readable; frame_at on 10k frames using the index; and
+ * committed frame readable; frame_at on 10k frames using the index;
  * the kernel counters stored with a frame (absent ones stay absent, a
- * format-2 file has none and a reader leaves it format 2).
+ * format-2 file has none and a reader leaves it format 2); and socket
+ * lifetimes that survive a writer's restart (a raw socket's cookie
+ * above 2^63 included).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -490,6 +492,59 @@ static void test_kstat(void **state)
 	store_close(st);
 }
 
+/* One writer session appending one frame of the given cookies. */
+static void append_cookies(const uint64_t *cookies, size_t n)
+{
+	struct store *st = open_ok(STORE_WRITE);
+	struct snapshot s;
+
+	assert_int_equal(snapshot_init(&s), 0);
+	s.time_ns = T0;
+	s.netns_ino = 4026531840u;
+	for (size_t i = 0; i < n; i++)
+		snapshot_add_record(&s)->cookie = cookies[i];
+	assert_true(store_append(st, &s) > 0);
+	snapshot_free(&s);
+	store_close(st);
+}
+
+/* "cookie:last" of every sock row, by cookie (last 0: still open). */
+static void sock_rows(char *buf, size_t len)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	size_t used = 0;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT cookie, ifnull(last, "
+		"0) FROM sock ORDER BY cookie", -1, &q, NULL), SQLITE_OK);
+	buf[0] = '\0';
+	while (sqlite3_step(q) == SQLITE_ROW)
+		used += (size_t)snprintf(buf + used, len - used, "%llu:%lld ",
+			(unsigned long long)sqlite3_column_int64(q, 0),
+			(long long)sqlite3_column_int64(q, 1));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/* Each frame from a new writer (sockhistd --once): a socket still there
+ * stays open, whatever its cookie; one gone ends at the frame before. */
+static void test_lifetimes_across_writers(void **state)
+{
+	const uint64_t raw = 1ull << 63 | 77;
+	const uint64_t both[] = { 5, 9, raw }, one[] = { 5, raw };
+	char rows[256];
+
+	(void)state;
+	append_cookies(both, 3);
+	append_cookies(both, 3);
+	sock_rows(rows, sizeof(rows));
+	assert_string_equal(rows, "9223372036854775885:0 5:0 9:0 ");
+	append_cookies(one, 2);
+	sock_rows(rows, sizeof(rows));
+	assert_string_equal(rows, "9223372036854775885:0 5:0 9:2 ");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -506,6 +561,7 @@ int main(void)
 		T(test_enospc),
 		T(test_frame_at_fast),
 		T(test_kstat),
+		T(test_lifetimes_across_writers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

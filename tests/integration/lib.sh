@@ -68,6 +68,46 @@ mix_cmd() {
 	exit 1
 }
 
+# Scripted snapshots (diff.sh, trace.sh): the test defines ss_rows (one
+# line per socket: cookie state recv-q send-q ...) and DB; N counts the
+# snapshots taken.
+N=0
+
+# Wait until ss_rows is steady and no connected socket has data in flight
+# (a large send takes a moment on loopback).
+wait_idle() {
+	for _ in $(seq 100); do
+		ss_rows >"$WORK/idle.a"
+		sleep 0.1
+		ss_rows >"$WORK/idle.b"
+		if cmp -s "$WORK/idle.a" "$WORK/idle.b" &&
+			awk '$2 != "LISTEN" && $4 > 0 { exit 1 }' "$WORK/idle.b"; then
+			return 0
+		fi
+	done
+	fail "the sockets did not settle"
+}
+
+# Take snapshot N+1 into $DB with `sockhistd --once`, ss_rows saved just
+# before it as $WORK/ss.N and compared with a run just after.
+snap() {
+	N=$((N + 1))
+	wait_idle
+	ss_rows >"$WORK/ss.$N"
+	in_ns "$SOCKHISTD" --once --db "$DB" 2>>"$WORK/d.err" ||
+		fail "sockhistd --once failed: $(cat "$WORK/d.err")"
+	ss_rows >"$WORK/ss.$N.after"
+	same_file "$WORK/ss.$N" "$WORK/ss.$N.after" "ss changed during snapshot $N"
+	[ "$(sqlite3 "$DB" 'SELECT max(id) FROM frame')" = "$N" ] ||
+		fail "snapshot $N is not frame $N"
+}
+
+# The ISO 8601 UTC time (whole seconds) of snapshot $1 of $DB.
+frame_time() {
+	ns=$(sqlite3 "$DB" "SELECT time_ns FROM frame WHERE id = $1")
+	date -u -d "@$((ns / 1000000000))" +%Y-%m-%dT%H:%M:%SZ
+}
+
 # Report a failed check and remember it.
 fail() {
 	echo "FAIL: $*"

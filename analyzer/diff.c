@@ -1,0 +1,542 @@
+/*
+ * diff.c — `sockhist diff FROM TO`: the sockets opened, closed and changed
+ * between two snapshots (sockdiff.h says what each means), in ss's layout
+ * with a totals line, per --by group, or as JSON/CSV.
+ *
+ * FROM and TO are TIMEs (the latest snapshot at or before each) or @IDs.
+ * FROM after TO is allowed: the diff then runs backwards in time (opened
+ * means present in TO, i.e. at the earlier moment).  Both must be one
+ * network namespace's snapshots, and different ones.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "db.h"
+#include "options.h"
+#include "output.h"
+#include "sock_json.h"
+#include "sockdiff.h"
+#include "sockenum.h"
+#include "sockkey.h"
+#include "sockselect.h"
+#include "ss_table.h"
+#include "ssview.h"
+
+enum { OPT_BY = OPT_LONG_ONLY, OPT_QUEUE, OPT_FORMAT, OPT_DB };
+
+static const struct opt_spec diff_opts[] = {
+	{ OPT_BY, "by", "KEY", "counts per group of state, netid, family, "
+	  "sport, dport,\n" "                             local, peer, process, "
+	  "uid, cgroup or netns" },
+	{ OPT_QUEUE, "queue", "BYTES", "queue threshold for \"changed\" "
+	  "(default 65536; 0: queues never count)" },
+	{ OPT_FORMAT, "format", "FMT", "table (default, as ss), json or csv" },
+	SOCK_SELECT_OPTS,
+	SS_VIEW_OPTS,
+	{ OPT_DB, "db", "PATH", "the history file (as the global --db)" },
+};
+
+static const struct opt_cmd diff_cmd = {
+	.name = "diff",
+	.usage = "FROM TO [--by KEY] [--queue BYTES] [OPTIONS] [FILTER]",
+	.about =
+	"The sockets that changed between two snapshots, FROM and TO (each a\n"
+	"TIME: the latest snapshot at or before it, or @ID), matched by socket\n"
+	"cookie (sockets of different boots never match):\n"
+	"  opened   in TO, not in FROM;\n"
+	"  closed   in FROM, not in TO;\n"
+	"  changed  in both, with another state, or a Recv-Q or Send-Q that\n"
+	"           crossed --queue BYTES (below it on one side, at or above on\n"
+	"           the other), or a listener whose accept queue became full\n"
+	"           (Recv-Q > Send-Q) or stopped being so.\n"
+	"The default threshold, 64 KiB, is about the initial receive window of a\n"
+	"Linux TCP socket: a queue that size means a reader or a peer is not\n"
+	"keeping up, while the ordinary traffic of busy sockets stays below it.\n"
+	"Each list is printed as ss prints sockets, changed rows with what they\n"
+	"were on a continuation line, then a totals line.  With --by, one row per\n"
+	"group: sockets in FROM and in TO, their difference, opened, closed and\n"
+	"changed, the largest difference first.  FROM may be later than TO (the\n"
+	"diff then runs backwards).  The selection and FILTER are ss's, with\n"
+	"every state by default.  A relative TIME starts with '-': put the\n"
+	"times after '--', and the options before it.\n\n"
+	"Examples:\n"
+	"  sockhist diff @4 @9\n"
+	"  sockhist diff 10:00 10:05 -t dport = :443\n"
+	"  sockhist diff @40 @90 --by peer state established\n"
+	"  sockhist diff -t --queue 0 --format json -- -1h now",
+	.opts = diff_opts,
+	.nopts = sizeof(diff_opts) / sizeof(diff_opts[0]),
+};
+
+struct diff_args {
+	struct sock_select sel;
+	struct ss_flags fl;
+	enum out_format fmt;
+	const struct sock_key *by;
+	uint32_t queue;
+	const char *from, *to;
+};
+
+/* Parse --queue: a whole number of bytes. */
+static int parse_queue(const char *arg, uint32_t *out)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (end == arg || *end || errno || arg[0] == '-' || v > UINT32_MAX) {
+		err_msg(arg, "not a byte count for --queue (0 to %" PRIu32 ")",
+			UINT32_MAX);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Option handler for diff. */
+static int diff_opt(void *ctx, int id, const char *arg)
+{
+	struct diff_args *a = ctx;
+
+	if (sock_select_opt(&a->sel, id, arg) || ss_view_opt(&a->fl, id))
+		return 0;
+	switch (id) {
+	case OPT_BY:
+		if (!(a->by = sock_key_find(arg))) {
+			err_msg(arg, "unknown --by key (use %s)",
+				sock_key_names());
+			return -1;
+		}
+		return 0;
+	case OPT_QUEUE:
+		return parse_queue(arg, &a->queue);
+	case OPT_FORMAT:
+		return opt_format(arg, &a->fmt);
+	case OPT_DB:
+		db_set_path(arg);
+		return 0;
+	}
+	return -1;
+}
+
+/* The two snapshots compared. */
+struct diff_pair {
+	struct frame_info from, to;
+	struct snapshot s_from, s_to;
+	bool same_boot;
+};
+
+/* The boot id of frame id.  Returns 0 or -1 after printing. */
+static int frame_boot(struct store *st, int64_t id, int64_t *boot)
+{
+	sqlite3 *db = store_sqlite(st);
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(db, "SELECT boot FROM frame WHERE id = ?1",
+				    -1, &q, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, id);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			*boot = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	if (rc == SQLITE_ROW)
+		return 0;
+	err_msg(db_path(), "%s", sqlite3_errmsg(db));
+	return -1;
+}
+
+/* Resolve FROM and TO, check they can be compared, and load both. */
+static int load_pair(struct store *st, const struct diff_args *a,
+		     struct diff_pair *p)
+{
+	struct frame_sel from = { .at = a->from, .quiet = true };
+	struct frame_sel to = { .at = a->to, .quiet = true };
+	int64_t boot_from, boot_to;
+
+	if (db_pick_frame(st, &from, &p->from) < 0 ||
+	    db_pick_frame(st, &to, &p->to) < 0)
+		return -1;
+	if (p->from.id == p->to.id) {
+		err_msg("diff", "FROM and TO are both snapshot %" PRId64
+			" (no snapshot between the two times)", p->from.id);
+		return -1;
+	}
+	if (p->from.netns_ino != p->to.netns_ino) {
+		err_msg("diff", "snapshot %" PRId64 " (netns %" PRIu64 ") and "
+			"snapshot %" PRId64 " (netns %" PRIu64 ") are of different "
+			"network namespaces", p->from.id, p->from.netns_ino,
+			p->to.id, p->to.netns_ino);
+		return -1;
+	}
+	if (frame_boot(st, p->from.id, &boot_from) < 0 ||
+	    frame_boot(st, p->to.id, &boot_to) < 0)
+		return -1;
+	p->same_boot = boot_from == boot_to;
+	store_set_skip_blobs(st, !ss_view_needs_blobs(&a->fl, a->fmt));
+	if (db_load_frame(st, &p->from, &p->s_from) < 0 ||
+	    db_load_frame(st, &p->to, &p->s_to) < 0)
+		return -1;
+	return 0;
+}
+
+/* The selection as sockdiff's keep function. */
+static bool keep_selected(const struct snapshot *s, const struct sock_record *r,
+			  void *arg)
+{
+	return sock_select_match(arg, s, r);
+}
+
+/* "snapshot 4 (2026-11-25T10:00:00Z)". */
+static void name_frame(const struct frame_info *fi, char *buf, size_t len)
+{
+	char when[40];
+
+	time_format_iso(fi->time_ns, 0, when, sizeof(when));
+	snprintf(buf, len, "snapshot %" PRId64 " (%s)", fi->id, when);
+}
+
+/* The totals line. */
+static void print_totals(const struct diff_pair *p, const struct sock_diff *d)
+{
+	char from[80], to[80];
+
+	name_frame(&p->from, from, sizeof(from));
+	name_frame(&p->to, to, sizeof(to));
+	printf("%zu opened, %zu closed, %zu changed between %s and %s\n",
+	       d->nopened, d->nclosed, d->nchanged, from, to);
+}
+
+/* One section of the table: a heading, then the rows as ss prints them
+ * (the records of s; notes, when not NULL, under each row). */
+static int print_section(const struct diff_args *a, const char *heading,
+			 const struct snapshot *s,
+			 const struct sock_record **rows, size_t n,
+			 const char *const *notes)
+{
+	struct ss_flags fl = a->fl;
+
+	if (!n)
+		return 0;
+	ss_view_settle(&fl, &a->sel);
+	if (notes)
+		fl.show_state = true;  /* the new state, whatever is selected */
+	printf("# %s\n", heading);
+	return ss_table_render_notes(stdout, s, rows, n, &fl, notes);
+}
+
+/* The table: opened, closed and changed sections, then the totals. */
+static int print_table(const struct diff_args *a, const struct diff_pair *p,
+		       const struct sock_diff *d)
+{
+	size_t most = d->nopened + d->nclosed + d->nchanged;
+	const struct sock_record **rows = malloc(sizeof(*rows) * (most + 1));
+	char *notes = malloc((d->nchanged + 1) * 64);
+	const char **note = malloc(sizeof(*note) * (d->nchanged + 1));
+	char heading[160];
+	int r = -ENOMEM;
+
+	if (!rows || !notes || !note)
+		goto out;
+	for (size_t i = 0; i < d->nopened; i++)
+		rows[i] = d->opened[i].after;
+	snprintf(heading, sizeof(heading), "opened: in snapshot %" PRId64
+		 ", not in snapshot %" PRId64, p->to.id, p->from.id);
+	r = print_section(a, heading, &p->s_to, rows, d->nopened, NULL);
+	for (size_t i = 0; i < d->nclosed; i++)
+		rows[i] = d->closed[i].before;
+	snprintf(heading, sizeof(heading), "closed: in snapshot %" PRId64
+		 ", not in snapshot %" PRId64, p->from.id, p->to.id);
+	if (r == 0)
+		r = print_section(a, heading, &p->s_from, rows, d->nclosed,
+				  NULL);
+	for (size_t i = 0; i < d->nchanged; i++) {
+		const struct sock_record *b = d->changed[i].before;
+
+		rows[i] = d->changed[i].after;
+		note[i] = notes + i * 64;
+		snprintf(notes + i * 64, 64, "was: %s Recv-Q %" PRIu32
+			 " Send-Q %" PRIu32, state_name(b->state), b->rqueue,
+			 b->wqueue);
+	}
+	snprintf(heading, sizeof(heading), "changed: as in snapshot %" PRId64
+		 ", and what it was in snapshot %" PRId64, p->to.id,
+		 p->from.id);
+	if (r == 0)
+		r = print_section(a, heading, &p->s_to, rows, d->nchanged, note);
+	if (r == 0)
+		print_totals(p, d);
+out:
+	free(rows);
+	free(notes);
+	free(note);
+	return r;
+}
+
+/* The top-level keys naming the two snapshots (JSON). */
+static void json_frames(const struct diff_args *a, const struct diff_pair *p)
+{
+	char from[40], to[40];
+
+	time_format_iso(p->from.time_ns, 0, from, sizeof(from));
+	time_format_iso(p->to.time_ns, 0, to, sizeof(to));
+	printf("{\"from_snapshot\":%" PRId64 ",\"from_time\":\"%s\","
+	       "\"to_snapshot\":%" PRId64 ",\"to_time\":\"%s\","
+	       "\"queue_threshold\":%" PRIu32, p->from.id, from, p->to.id, to,
+	       a->queue);
+}
+
+/* The "before"/"after" values of a changed socket, into kv[2] (using
+ * sub[6]); absent for the other lists. */
+static void before_after(const struct sock_delta *x, struct sock_kv kv[2],
+			 struct sock_kv sub[6])
+{
+	const struct sock_record *side[2] = { x->before, x->after };
+	bool changed = x->before && x->after;
+
+	for (int i = 0; i < 2; i++) {
+		const struct sock_record *r = side[i];
+
+		sub[3 * i] = (struct sock_kv){ .key = "state", .present = changed,
+			.str = changed ? state_key(r->state) : NULL };
+		sub[3 * i + 1] = (struct sock_kv){ .key = "recv_q",
+			.present = changed, .num = changed ? r->rqueue : 0 };
+		sub[3 * i + 2] = (struct sock_kv){ .key = "send_q",
+			.present = changed, .num = changed ? r->wqueue : 0 };
+		kv[i] = (struct sock_kv){ .key = i ? "after" : "before",
+			.present = changed, .sub = &sub[3 * i], .nsub = 3 };
+	}
+}
+
+/* One list as a JSON array member. */
+static void json_list(const char *name, const struct diff_pair *p,
+		      const struct sock_delta *v, size_t n)
+{
+	struct json_stream js;
+	struct sock_kv kv[2], sub[6];
+
+	printf(",\n\"%s\":", name);
+	sock_json_begin(&js, stdout);
+	for (size_t i = 0; i < n; i++) {
+		struct sock_extra x = { .tail = kv, .ntail = 2 };
+		bool closed = !v[i].after;
+
+		before_after(&v[i], kv, sub);
+		sock_json_row(&js, closed ? &p->s_from : &p->s_to,
+			      closed ? v[i].before : v[i].after, &x);
+	}
+	fputs(n ? "\n]" : "]", stdout);
+}
+
+/* The JSON object of a diff. */
+static int print_json(const struct diff_args *a, const struct diff_pair *p,
+		      const struct sock_diff *d)
+{
+	json_frames(a, p);
+	json_list("opened", p, d->opened, d->nopened);
+	json_list("closed", p, d->closed, d->nclosed);
+	json_list("changed", p, d->changed, d->nchanged);
+	fputs("\n}\n", stdout);
+	return ferror(stdout) ? -EIO : 0;
+}
+
+/* CSV rows of one list, "change" first and the before_ values last. */
+static void csv_list(const char *change, const struct diff_pair *p,
+		     const struct sock_delta *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sock_kv lead = { .key = "change", .str = change };
+		struct sock_kv kv[2], sub[6];
+		struct sock_extra x = { .lead = &lead, .nlead = 1, .tail = kv,
+					.ntail = 1 };
+		bool closed = !v[i].after;
+
+		before_after(&v[i], kv, sub);
+		sock_csv_row(stdout, closed ? &p->s_from : &p->s_to,
+			     closed ? v[i].before : v[i].after, &x);
+	}
+}
+
+/* The CSV of a diff: one row per socket. */
+static int print_csv(const struct diff_args *a, const struct diff_pair *p,
+		     const struct sock_diff *d)
+{
+	if (!a->fl.no_header) {
+		struct sock_kv lead = { .key = "change" }, kv[2], sub[6];
+		struct sock_delta none = { 0 };
+		struct sock_extra x = { .lead = &lead, .nlead = 1, .tail = kv,
+					.ntail = 1 };
+
+		before_after(&none, kv, sub);
+		sock_csv_header(stdout, &x);
+	}
+	csv_list("opened", p, d->opened, d->nopened);
+	csv_list("closed", p, d->closed, d->nclosed);
+	csv_list("changed", p, d->changed, d->nchanged);
+	return ferror(stdout) ? -EIO : 0;
+}
+
+/* The difference TO - FROM of a group, signed ("+2", "-1", "0"). */
+static void format_delta(const struct sock_diff_group *g, char *buf,
+			 size_t len)
+{
+	int64_t v = (int64_t)g->to - (int64_t)g->from;
+
+	snprintf(buf, len, v > 0 ? "+%" PRId64 : "%" PRId64, v);
+}
+
+/* The --by groups as a table. */
+static void groups_table(const struct diff_args *a,
+			 const struct sock_diff_group *g, size_t n)
+{
+	int w = (int)strlen(a->by->title);
+	char delta[24];
+
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(g[i].label) > w)
+			w = (int)strlen(g[i].label);
+	if (!a->fl.no_header)
+		printf("%-*s %8s %8s %8s %8s %8s %8s\n", w, a->by->title,
+		       "From", "To", "Delta", "Opened", "Closed", "Changed");
+	for (size_t i = 0; i < n; i++) {
+		format_delta(&g[i], delta, sizeof(delta));
+		printf("%-*s %8" PRIu32 " %8" PRIu32 " %8s %8" PRIu32 " %8"
+		       PRIu32 " %8" PRIu32 "\n", w, g[i].label, g[i].from,
+		       g[i].to, delta, g[i].opened, g[i].closed, g[i].changed);
+	}
+}
+
+/* The --by groups as JSON or CSV rows. */
+static void groups_data(const struct diff_args *a,
+			const struct sock_diff_group *g, size_t n)
+{
+	char delta[24];
+
+	if (a->fmt == OUT_CSV && !a->fl.no_header)
+		puts("group,from,to,delta,opened,closed,changed");
+	if (a->fmt == OUT_JSON)
+		printf(",\"by\":\"%s\",\n\"groups\":[", a->by->name);
+	for (size_t i = 0; i < n; i++) {
+		format_delta(&g[i], delta, sizeof(delta));
+		if (a->fmt == OUT_CSV) {
+			csv_write_field(stdout, g[i].label);
+		} else {
+			printf("%s{\"group\":", i ? ",\n" : "\n");
+			json_write_string(stdout, g[i].label);
+		}
+		printf(a->fmt == OUT_CSV ? ",%" PRIu32 ",%" PRIu32 ",%s,%"
+		       PRIu32 ",%" PRIu32 ",%" PRIu32 "\n" :
+		       ",\"from\":%" PRIu32 ",\"to\":%" PRIu32 ",\"delta\":%s,"
+		       "\"opened\":%" PRIu32 ",\"closed\":%" PRIu32
+		       ",\"changed\":%" PRIu32 "}", g[i].from, g[i].to,
+		       delta + (delta[0] == '+'), g[i].opened, g[i].closed,
+		       g[i].changed);
+	}
+	if (a->fmt == OUT_JSON)
+		fputs(n ? "\n]}\n" : "]}\n", stdout);
+}
+
+/* The --by output. */
+static int print_groups(const struct diff_args *a, const struct diff_pair *p,
+			const struct sock_diff_opts *o,
+			const struct sock_diff *d)
+{
+	struct sock_diff_group *g;
+	long n = sock_diff_groups(&p->s_from, &p->s_to, o, d, a->by, &g);
+
+	if (n < 0)
+		return -ENOMEM;
+	if (a->fmt == OUT_TABLE) {
+		groups_table(a, g, (size_t)n);
+		print_totals(p, d);
+	} else {
+		if (a->fmt == OUT_JSON)
+			json_frames(a, p);
+		groups_data(a, g, (size_t)n);
+	}
+	sock_diff_groups_free(g, (size_t)n);
+	return ferror(stdout) ? -EIO : 0;
+}
+
+/* Compare the two snapshots and print.  Returns an exit status. */
+static int run(const struct diff_args *a, struct diff_pair *p)
+{
+	struct sock_diff_opts o = {
+		.queue_bytes = a->queue, .same_boot = p->same_boot,
+		.keep = keep_selected, .arg = (void *)&a->sel,
+	};
+	struct sock_diff d;
+	int r;
+
+	if (sock_diff_compute(&p->s_from, &p->s_to, &o, &d) < 0) {
+		err_msg("diff", "out of memory");
+		return EXIT_FAIL;
+	}
+	if (a->by)
+		r = print_groups(a, p, &o, &d);
+	else if (a->fmt == OUT_JSON)
+		r = print_json(a, p, &d);
+	else if (a->fmt == OUT_CSV)
+		r = print_csv(a, p, &d);
+	else
+		r = print_table(a, p, &d);
+	sock_diff_free(&d);
+	if (r == -ENOMEM)
+		err_msg("diff", "out of memory");
+	else if (r < 0)
+		err_msg("stdout", "write error");
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Check FROM and TO before the database is opened.  Returns 0 or -1. */
+static int check_times(struct diff_args *a, int n, char **operands)
+{
+	struct time_spec ts;
+
+	if (n < 2) {
+		err_msg("diff", "needs FROM and TO (see 'sockhist diff --help')");
+		return -1;
+	}
+	a->from = operands[0];
+	a->to = operands[1];
+	return db_parse_time(a->from, &ts) < 0 || db_parse_time(a->to, &ts) < 0 ?
+	       -1 : 0;
+}
+
+/* `sockhist diff`. */
+int cmd_diff(int argc, char **argv)
+{
+	struct diff_args a = { .fmt = OUT_TABLE,
+			       .queue = SOCK_DIFF_QUEUE_DEFAULT };
+	struct diff_pair p = { 0 };
+	char *operands[argc > 0 ? argc : 1];
+	struct store *st = NULL;
+	int n, status = EXIT_FAIL;
+
+	sock_select_init(&a.sel);
+	n = opt_parse(&diff_cmd, argc, argv, diff_opt, &a, operands);
+	if (n == OPT_HELP)
+		return EXIT_OK;
+	if (n < 0 || check_times(&a, n, operands) < 0 ||
+	    sock_select_finish(&a.sel, n - 2, operands + 2, SEL_ALL) < 0) {
+		sock_select_free(&a.sel);
+		return EXIT_USAGE;
+	}
+	if (snapshot_init(&p.s_from) < 0 || snapshot_init(&p.s_to) < 0)
+		err_msg("diff", "out of memory");
+	else if ((st = db_open()) && load_pair(st, &a, &p) == 0)
+		status = run(&a, &p);
+	snapshot_free(&p.s_from);
+	snapshot_free(&p.s_to);
+	store_close(st);
+	sock_select_free(&a.sel);
+	return status;
+}
