@@ -1,12 +1,15 @@
 /*
- * hist.c — `sockhist hist`: socket counts over time, per state or netid,
- * as max and mean per time bucket.  Reads only the stored aggregates
- * (hist_query.c); this file parses the options, settles the default range
- * and step, and prints table, CSV or JSON.
+ * hist.c — `sockhist hist`: socket counts over time, per group of a key
+ * (state, netid, port, peer, process...), as max and mean per time bucket.
+ * This file parses the options and the FILTER, settles the default range
+ * and step, picks the source — the stored counts (hist_query.c) when they
+ * can answer exactly, else a scan of the snapshots (hist_scan.c) — folds it
+ * (hist_fold.c), keeps the top groups, and prints table, CSV or JSON.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,60 +17,88 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "hist_fold.h"
 #include "hist_query.h"
+#include "hist_scan.h"
 #include "options.h"
 #include "output.h"
+#include "sockkey.h"
+#include "sockselect.h"
 #include "timeexpr.h"
 
 #define NS_PER_SEC 1000000000LL
 #define DEFAULT_SPAN_NS (24 * 3600 * NS_PER_SEC)
 #define BAR_WIDTH 40
+#define TABLE_TOP 10             /* default --top of the table */
+#define GROUP_WIDTH 12           /* narrowest group column of the table */
 
-enum { OPT_SINCE = OPT_LONG_ONLY, OPT_UNTIL, OPT_STEP, OPT_BY, OPT_FORMAT,
-       OPT_DB };
+enum { OPT_SINCE = OPT_LONG_ONLY, OPT_UNTIL, OPT_STEP, OPT_BY, OPT_TOP,
+       OPT_FORMAT, OPT_DB };
 
 static const struct opt_spec hist_opts[] = {
 	{ OPT_SINCE, "since", "TIME", "first bucket: the one holding TIME" },
 	{ OPT_UNTIL, "until", "TIME", "last bucket: the one holding TIME" },
 	{ OPT_STEP, "step", "DUR", "bucket length, whole seconds (10s, 5m, 1h)" },
-	{ OPT_BY, "by", "KEY", "group by state (default) or netid" },
+	{ OPT_BY, "by", "KEY", "group by KEY (default state)" },
+	{ OPT_TOP, "top", "N", "the N largest groups and \"other\" (0: all; "
+	  "default 10 in a table)" },
 	{ OPT_FORMAT, "format", "FMT", "table (default), json or csv" },
 	{ 'H', "no-header", NULL, "no header line (table and csv)" },
+	SOCK_SELECT_OPTS,
 	{ OPT_DB, "db", "PATH", "the history file (as the global --db)" },
 };
 
 static const struct opt_cmd hist_cmd = {
 	.name = "hist",
-	.usage = "[--since TIME] [--until TIME] [--step DUR] [--by state|netid] "
-		 "[--format table|csv|json] [-H]",
+	.usage = "[--since TIME] [--until TIME] [--step DUR] [--by KEY] "
+		 "[--top N]\n       [--format table|csv|json] [-H] "
+		 "[-tuwx46al] [FILTER | -F FILE]",
 	.about =
-	"Socket counts over time, one row per time bucket and group (state as\n"
-	"ss prints it, or netid): max = the largest count in any one snapshot\n"
-	"of the bucket, mean = the average over the bucket's snapshots (a\n"
-	"snapshot without the group counts as 0).  Groups are ordered by their\n"
-	"largest max; a bucket without snapshots is left out.\n\n"
+	"Socket counts over time, one row per time bucket and group.  KEY:\n"
+	"state (as ss prints it; the default), netid, family, sport, dport,\n"
+	"local, peer (addresses), process (the first owner), uid, cgroup,\n"
+	"netns.  max = the largest count in any one snapshot of the bucket,\n"
+	"mean = the average over the bucket's snapshots (a snapshot without\n"
+	"the group counts as 0).  Groups are ordered by their largest max;\n"
+	"--top keeps the N largest and sums the rest per snapshot into\n"
+	"\"other\".  A bucket without snapshots is left out.  FILTER selects\n"
+	"sockets as show's does (state terms, an expression, -F FILE, -t -u -w\n"
+	"-x -4 -6 -a -l), but every state unless -a, -l or state terms say.\n\n"
 	"Buckets start at multiples of the step since the epoch (UTC) and are\n"
 	"always whole.  Defaults: --until the newest snapshot; --since 24 hours\n"
 	"before --until, or the oldest data if later; --step the smallest of\n"
 	"10s 30s 1m 5m 10m 15m 30m 1h 2h 6h 12h 1d 7d giving at most 60 buckets.\n\n"
-	"Only the stored counts are read, never the snapshots themselves.  A\n"
-	"bucket holding raw snapshots is counted from them; once retention has\n"
-	"deleted them, from the minute or hour rollups (whichever saw more of\n"
-	"the bucket; a rollup is used only when its period divides the step).\n"
-	"From rollups, a group of several netid x state pairs (ESTAB of tcp and\n"
-	"u_str...) gets the sum of their peaks as max: an upper bound.  With\n"
-	"several network namespaces recorded, each namespace's snapshot counts\n"
-	"as a snapshot of its own.",
+	"No snapshot is decoded, only the stored counts are read, for --by\n"
+	"state or netid with a FILTER of state terms and -t -u -w -x -a -l\n"
+	"alone (no expression, no -4 or -6).  A bucket holding raw snapshots\n"
+	"is counted from them; once retention has deleted them, from the\n"
+	"minute or hour rollups (whichever saw more of the bucket; a rollup is\n"
+	"used only when its period divides the step).  From rollups, a group\n"
+	"of several netid x state pairs (ESTAB of tcp and u_str...) gets the\n"
+	"sum of their peaks as max: an upper bound.  Every other question\n"
+	"decodes the snapshots of the range; where retention left only the\n"
+	"counts it cannot be answered, and says so.  With several network\n"
+	"namespaces recorded, each namespace's snapshot counts as a snapshot\n"
+	"of its own.",
 	.opts = hist_opts,
 	.nopts = sizeof(hist_opts) / sizeof(hist_opts[0]),
+	.examples =
+	"Examples:\n"
+	"  sockhist hist --since -1d --step 1h         states per hour (counts only)\n"
+	"  sockhist hist --by netid -x -t --format csv\n"
+	"  sockhist hist --since -1d --step 1m state close-wait sport = :8080\n"
+	"  sockhist hist --by peer -t state established --top 5\n"
+	"  sockhist hist --by process --since -6h 'dport = :5432'",
 };
 
 /* The parsed command line. */
 struct hist_args {
+	struct sock_select sel;
 	struct time_spec since, until;
 	int has_since, has_until;
 	int64_t step_ns;             /* 0: automatic */
-	const struct hist_key *key;
+	const struct sock_key *key;
+	long top;                    /* -1: the format's default */
 	enum out_format fmt;
 	int no_header;
 };
@@ -86,11 +117,27 @@ static int parse_step(const char *arg, int64_t *step_ns)
 	return 0;
 }
 
+/* Parse --top: a count of groups, 0 for all. */
+static int parse_top(const char *arg, long *top)
+{
+	char *end;
+
+	errno = 0;
+	*top = strtol(arg, &end, 10);
+	if (end == arg || *end || errno || *top < 0) {
+		err_msg(arg, "not a number of groups (0 for all)");
+		return -1;
+	}
+	return 0;
+}
+
 /* Option handler: validate every argument before the database is opened. */
 static int hist_opt(void *ctx, int id, const char *arg)
 {
 	struct hist_args *a = ctx;
 
+	if (sock_select_opt(&a->sel, id, arg))
+		return 0;
 	switch (id) {
 	case OPT_SINCE:
 		a->has_since = 1;
@@ -101,12 +148,14 @@ static int hist_opt(void *ctx, int id, const char *arg)
 	case OPT_STEP:
 		return parse_step(arg, &a->step_ns);
 	case OPT_BY:
-		if (!(a->key = hist_key_find(arg))) {
+		if (!(a->key = sock_key_find(arg))) {
 			err_msg(arg, "unknown --by key (use %s)",
-				hist_key_names());
+				sock_key_names());
 			return -1;
 		}
 		return 0;
+	case OPT_TOP:
+		return parse_top(arg, &a->top);
 	case OPT_FORMAT:
 		return opt_format(arg, &a->fmt);
 	case 'H':
@@ -175,11 +224,96 @@ static int settle_range(struct store *st, const struct hist_args *a,
 	return apply_defaults(st, a, rg);
 }
 
+/* Where the counts come from, and the buckets [lo_ns, hi_ns) they cover. */
+struct source {
+	struct store *st;
+	const struct hist_args *a;
+	bool counts;                 /* the stored counts, else a scan */
+	struct hist_sel sel;         /* what the counts are restricted to */
+	int64_t lo_ns, hi_ns, step_ns;
+	int passes;
+	struct hist_scan_stats stats;
+};
+
+/* Choose the source for a and the whole buckets of rg. */
+static void pick_source(struct source *src, struct store *st,
+			const struct hist_args *a, const struct hist_range *rg)
+{
+	int64_t last = rg->until_ns - rg->until_ns % rg->step_ns;
+
+	*src = (struct source){ .st = st, .a = a, .step_ns = rg->step_ns };
+	src->counts = hist_query_key(a->key) &&
+		      sock_select_netid_state(&a->sel, &src->sel.netids,
+					      &src->sel.states);
+	src->lo_ns = rg->since_ns - rg->since_ns % rg->step_ns;
+	src->hi_ns = last > INT64_MAX - rg->step_ns ? INT64_MAX :
+		     last + rg->step_ns;
+}
+
+/* Feed f one pass over the source; prints why not.  Returns 0 or -1. */
+static int feed(struct source *src, struct hist_fold *f)
+{
+	int r;
+
+	if (src->counts)
+		r = hist_query_fold(store_sqlite(src->st), &src->sel,
+				    src->lo_ns, src->hi_ns, src->step_ns, f);
+	else
+		r = hist_scan_fold(src->st, &src->a->sel, src->lo_ns,
+				   src->hi_ns, src->passes == 0, f,
+				   &src->stats);
+	src->passes++;
+	if (r == -ENOMEM)
+		err_msg("hist", "out of memory");
+	else if (r < 0)
+		err_msg(db_path(), "%s", src->counts ?
+			sqlite3_errmsg(store_sqlite(src->st)) :
+			store_errmsg(src->st));
+	return r < 0 ? -1 : 0;
+}
+
+/* The --top in effect: as given, else 10 for the table and all for CSV
+ * and JSON. */
+static size_t top_groups(const struct hist_args *a)
+{
+	if (a->top >= 0)
+		return (size_t)a->top;
+	return a->fmt == OUT_TABLE ? TABLE_TOP : 0;
+}
+
+/* Fold the source into h, then again when --top leaves groups out (from
+ * the fold's log of units, or a second pass over the source).  Returns 0
+ * or -1 after printing why. */
+static int compute(struct source *src, struct hist *h)
+{
+	struct hist_fold *f;
+	size_t top = top_groups(src->a);
+	int r;
+
+	if (hist_fold_new(src->a->key, src->step_ns, HIST_LOG_MAX, &f) < 0) {
+		err_msg("hist", "out of memory");
+		return -1;
+	}
+	r = feed(src, f);
+	if (r == 0 && top > 0 && hist_fold_ngroups(f) > top) {
+		r = hist_fold_top(f, top);
+		if (r == 1)
+			r = feed(src, f);
+		else if (r < 0)
+			err_msg("hist", "%s", strerror(-r));
+	}
+	if (r == 0 && (r = hist_fold_result(f, h)) < 0)
+		err_msg("hist", "%s", strerror(-r));
+	hist_fold_free(f);
+	return r < 0 ? -1 : 0;
+}
+
 /* Printing state shared by the row printers. */
 struct printer {
 	const struct hist_args *a;
 	int64_t peak;            /* largest max, the full bar */
 	int unicode;             /* block characters for the bar */
+	int width;               /* the group column's */
 	size_t rows;
 };
 
@@ -230,39 +364,41 @@ static void format_mean(double mean, char *buf, size_t len)
 }
 
 /* The header line for table and CSV output. */
-static void print_header(const struct hist_args *a)
+static void print_header(const struct printer *p)
 {
+	const struct hist_args *a = p->a;
+
 	if (a->no_header || a->fmt == OUT_JSON)
 		return;
 	if (a->fmt == OUT_CSV)
 		puts("bucket_start,group,max,mean");
 	else
-		printf("%-20s  %-12s %8s %9s\n", "Bucket (UTC)", a->key->title,
-		       "Max", "Mean");
+		printf("%-20s  %-*s %8s %9s\n", "Bucket (UTC)", p->width,
+		       a->key->title, "Max", "Mean");
 }
 
 /* hist_each_row callback: print one row in the chosen format. */
 static int print_row(const struct hist_row *row, void *arg)
 {
 	struct printer *p = arg;
-	char when[40], group[64], mean[32], bar[8 * BAR_WIDTH + 8];
+	char when[40], mean[32], bar[8 * BAR_WIDTH + 8];
 
 	time_format_iso(row->start_ns, 0, when, sizeof(when));
-	p->a->key->label(row->group, group, sizeof(group));
 	format_mean(row->mean, mean, sizeof(mean));
 	if (p->a->fmt == OUT_CSV) {
 		printf("%s,", when);
-		csv_write_field(stdout, group);
+		csv_write_field(stdout, row->group);
 		printf(",%" PRId64 ",%s\n", row->max, mean);
 	} else if (p->a->fmt == OUT_JSON) {
 		printf("%s{\"bucket_start\":\"%s\",\"group\":",
 		       p->rows ? ",\n" : "\n", when);
-		json_write_string(stdout, group);
+		json_write_string(stdout, row->group);
 		printf(",\"max\":%" PRId64 ",\"mean\":%s}", row->max, mean);
 	} else {
 		format_bar(p, row->max, bar, sizeof(bar));
-		printf("%-20s  %-12s %8" PRId64 " %9.2f%s%s\n", when, group,
-		       row->max, row->mean, bar[0] ? "  " : "", bar);
+		printf("%-20s  %-*s %8" PRId64 " %9.2f%s%s\n", when, p->width,
+		       row->group, row->max, row->mean, bar[0] ? "  " : "",
+		       bar);
 	}
 	p->rows++;
 	return ferror(stdout) ? -1 : 0;
@@ -273,12 +409,20 @@ static void print_hist(const struct hist_args *a, const struct hist *h)
 {
 	struct printer p = {
 		.a = a,
-		.peak = h->ngroups ? h->groups[0].max : 0,
 		.unicode = a->fmt == OUT_TABLE && isatty(STDOUT_FILENO) &&
 			   utf8_locale(),
+		.width = GROUP_WIDTH,
 	};
 
-	print_header(a);
+	for (size_t g = 0; g < h->ngroups; g++) {
+		int len = (int)strlen(h->groups[g].label);
+
+		if (h->groups[g].max > p.peak)
+			p.peak = h->groups[g].max;
+		if (len > p.width)
+			p.width = len;
+	}
+	print_header(&p);
 	if (a->fmt == OUT_JSON)
 		putchar('[');
 	hist_each_row(h, print_row, &p);
@@ -286,30 +430,62 @@ static void print_hist(const struct hist_args *a, const struct hist *h)
 		fputs(p.rows ? "\n]\n" : "]\n", stdout);
 }
 
+/* The range as "A and B", for messages. */
+static void range_text(const struct hist_range *rg, char *buf, size_t len)
+{
+	char since[40], until[40];
+
+	time_format_iso(rg->since_ns, 0, since, sizeof(since));
+	time_format_iso(rg->until_ns, 0, until, sizeof(until));
+	snprintf(buf, len, "%s and %s", since, until);
+}
+
+/* A scan of a range where retention left only counts: an error when
+ * nothing else is left (returns -1), a warning when some buckets are
+ * left out.  Returns 0 otherwise. */
+static int check_gone(const struct source *src, const struct hist *h)
+{
+	int64_t n = hist_rollup_only(store_sqlite(src->st), src->lo_ns,
+				     src->hi_ns);
+
+	if (n <= 0)
+		return 0;
+	if (h->nbuckets == 0) {
+		err_msg("hist", "the snapshots of this range are gone "
+			"(retention), and the counts kept instead answer only "
+			"--by state or netid with no address, port or family "
+			"filter");
+		return -1;
+	}
+	err_msg("warning", "retention left only counts for part of the range, "
+		"which this question cannot use: those buckets are left out");
+	return 0;
+}
+
 /* Compute and print the histogram of rg.  Returns an exit status. */
 static int run(struct store *st, const struct hist_args *a,
 	       const struct hist_range *rg)
 {
+	struct source src;
 	struct hist h;
-	char since[40], until[40];
-	int r = hist_compute(store_sqlite(st), a->key, rg->since_ns,
-			     rg->until_ns, rg->step_ns, &h);
+	char range[96];
 
-	if (r == -ENOMEM) {
-		err_msg("hist", "out of memory");
+	pick_source(&src, st, a, rg);
+	if (compute(&src, &h) < 0)
 		return EXIT_FAIL;
-	}
-	if (r < 0) {
-		err_msg(db_path(), "%s", sqlite3_errmsg(store_sqlite(st)));
-		return EXIT_FAIL;
-	}
-	if (h.nbuckets == 0) {
-		time_format_iso(rg->since_ns, 0, since, sizeof(since));
-		time_format_iso(rg->until_ns, 0, until, sizeof(until));
-		err_msg("hist", "no snapshots between %s and %s", since, until);
+	if (!src.counts && check_gone(&src, &h) < 0) {
 		hist_free(&h);
 		return EXIT_FAIL;
 	}
+	range_text(rg, range, sizeof(range));
+	if (h.nbuckets == 0) {
+		err_msg("hist", "no snapshots between %s", range);
+		hist_free(&h);
+		return EXIT_FAIL;
+	}
+	if (h.ngroups == 0)
+		err_msg("hist", "no socket matched in the %zu buckets between "
+			"%s", h.nbuckets, range);
 	print_hist(a, &h);
 	hist_free(&h);
 	return EXIT_OK;
@@ -318,21 +494,28 @@ static int run(struct store *st, const struct hist_args *a,
 /* `sockhist hist`. */
 int cmd_hist(int argc, char **argv)
 {
-	struct hist_args a = { .key = hist_key_find("state"), .fmt = OUT_TABLE };
+	struct hist_args a = { .key = sock_key_find("state"), .top = -1,
+			       .fmt = OUT_TABLE };
 	struct hist_range rg = { 0 };
+	char *operands[argc > 0 ? argc : 1];
 	struct store *st;
 	int n, status;
 
-	n = opt_parse_no_operands(&hist_cmd, argc, argv, hist_opt, &a);
+	sock_select_init(&a.sel);
+	n = opt_parse(&hist_cmd, argc, argv, hist_opt, &a, operands);
 	if (n == OPT_HELP)
 		return EXIT_OK;
 	if (n < 0)
 		return EXIT_USAGE;
-	if (!(st = db_open()))
-		return EXIT_FAIL;
-	status = settle_range(st, &a, &rg);
-	if (status == EXIT_OK)
-		status = run(st, &a, &rg);
-	store_close(st);
+	if (sock_select_finish(&a.sel, n, operands, SEL_ALL) < 0)
+		return EXIT_USAGE;
+	status = EXIT_FAIL;
+	if ((st = db_open())) {
+		status = settle_range(st, &a, &rg);
+		if (status == EXIT_OK)
+			status = run(st, &a, &rg);
+		store_close(st);
+	}
+	sock_select_free(&a.sel);
 	return status;
 }

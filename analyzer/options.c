@@ -44,6 +44,8 @@ static void print_help(const struct opt_cmd *cmd)
 		printf("  %-26s %s\n", left, o->help);
 	}
 	printf("  %-26s %s\n", "-h, --help", "show this help");
+	if (cmd->examples)
+		printf("\n%s\n", cmd->examples);
 }
 
 /* The spec with this short letter, or NULL. */

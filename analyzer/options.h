@@ -30,6 +30,7 @@ struct opt_cmd {
 	const char *about;   /* one paragraph printed under the usage line */
 	const struct opt_spec *opts;
 	size_t nopts;
+	const char *examples; /* paragraph printed after the options, or NULL */
 };
 
 /* Called once per option in command-line order.  Returns 0, or non-zero to

@@ -105,15 +105,15 @@ static uint32_t family_dbs(uint32_t fam)
 }
 
 /* Apply ss's defaults and merge tables with families (after the flags and
- * the state terms are known). */
+ * the state terms are known).  SEL_ALL means every state whenever -a, -l
+ * and the state terms do not say, also after a table or family flag (whose
+ * states are ss's connected ones otherwise). */
 static void settle(struct sock_select *sel, enum sel_default def)
 {
-	if (sel->do_default) {
-		if (!sel->state_filter)
-			sel->state_filter = def == SEL_ALL ? SS_ALL_MASK :
-							     SS_CONN_MASK;
+	if (!sel->state_filter && (sel->do_default || def == SEL_ALL))
+		sel->state_filter = def == SEL_ALL ? SS_ALL_MASK : SS_CONN_MASK;
+	if (sel->do_default)
 		sel->dbs = DB_ALL;
-	}
 	if (sel->state_filter)
 		sel->states = sel->state_filter;
 	for (unsigned n = 0; n < NETID_COUNT; n++)
@@ -235,6 +235,30 @@ bool sock_select_match(const struct sock_select *sel,
 		       const struct snapshot *s, const struct sock_record *r)
 {
 	return selected(sel, r) && filter_match(sel->filter, s, r);
+}
+
+/* Netid x state only?  See sockselect.h.  selected() keeps a table's
+ * records of a family only when the family is selected and, for tcp and
+ * udp, is the preferred one (when there is one). */
+bool sock_select_netid_state(const struct sock_select *sel, uint32_t *netids,
+			     uint32_t *states)
+{
+	if (filter_has_expression(sel->filter))
+		return false;
+	for (unsigned n = 0; n < NETID_COUNT; n++) {
+		if (!(sel->dbs & BIT(n)))
+			continue;
+		if ((db_families(n) & sel->families) != db_families(n))
+			return false;
+		if ((n == NETID_TCP || n == NETID_UDP) &&
+		    (sel->preferred == AF_INET || sel->preferred == AF_INET6))
+			return false;
+	}
+	*netids = sel->dbs & (BIT(NETID_COUNT) - 1);
+	*states = sel->states & SS_ALL_MASK;
+	if (*states & BIT(SS_SYN_RECV))
+		*states |= BIT(SS_NEW_SYN_RECV);
+	return true;
 }
 
 /* ss's dump order: the rank of r's group; see sockselect.h. */

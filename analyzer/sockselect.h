@@ -35,8 +35,8 @@
 /* The states a command selects when neither -a, -l nor a state term says. */
 enum sel_default {
 	SEL_CONNECTED,   /* ss's default: every state but LISTEN, CLOSE,
-			  * TIME-WAIT and SYN-RECV */
-	SEL_ALL,         /* every state */
+			  * TIME-WAIT and SYN-RECV (-u, -w: ESTAB) */
+	SEL_ALL,         /* every state, with or without table flags */
 };
 
 /* What ss's option loop accumulates, plus the parsed filter. */
@@ -77,6 +77,14 @@ long sock_select_rows(const struct sock_select *sel, const struct snapshot *s,
 /* The rank of r's group in ss's dump order: 0 unix, then raw, udp and
  * tcp, IPv4 before IPv6 (1 to 6).  Rows print by group, then cookie. */
 int sock_select_group(const struct sock_record *r);
+
+/* True if the selection keeps a record by its netid and state alone (no
+ * expression, and no -4/-6 keeping one family of a table), so counts per
+ * netid x state can answer it.  Then netids gets the netid bits
+ * (1 << NETID_*) and states the state bits (1 << kernel state; NEW-SYN-RECV
+ * with SYN-RECV) of the records it keeps. */
+bool sock_select_netid_state(const struct sock_select *sel, uint32_t *netids,
+			     uint32_t *states);
 
 /* ss prints the Netid column when more than one table is selected, the
  * State column when more than one state is. */

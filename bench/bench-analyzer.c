@@ -9,10 +9,16 @@
  * `sockhist` binary, each command run R times (median, and the maximum):
  *   show --at TIME           at random moments (plain, and with -i, which
  *                            also replays tcp_info along the chain);
- *   hist                     a state histogram over one day of snapshots;
+ *   hist                     a state histogram over one day of snapshots
+ *                            (from the stored counts);
  *   show --since --until F   a filtered scan of every snapshot, reported
- *                            as socket-rows scanned per second.
- * Needs root.  Usage:
+ *                            as socket-rows scanned per second;
+ *   hist --by KEY [FILTER]   histograms over one day that scan the
+ *                            snapshots (--by peer, --by sport of the
+ *                            established sockets, CLOSE-WAIT on :8080 per
+ *                            minute), with their socket-rows per second.
+ * With -k the database is kept (its path is printed) for timing other
+ * commands by hand.  Needs root.  Usage:
  *   bench-analyzer -a SOCKHIST -w WORKLOAD [-f FRAMES] [-r RUNS] [-k]
  *                  [-- WORKLOAD_CHURN_ARGS]
  * -k keeps the database (its path is printed) for timing other commands.
@@ -101,8 +107,10 @@ static void start_workload(const char *workload, char **extra, int nextra)
 }
 
 /* Capture `frames` snapshots back to back into a fresh database, stamped
- * STEP_NS apart ending now.  Returns the first frame's time. */
-static int64_t build_db(const char *db, int frames, uint64_t *rows)
+ * STEP_NS apart ending now; *rows counts their sockets, *day_rows those of
+ * the last DAY_FRAMES.  Returns the first frame's time. */
+static int64_t build_db(const char *db, int frames, uint64_t *rows,
+			uint64_t *day_rows)
 {
 	struct capture cap;
 	struct snapshot snap;
@@ -116,7 +124,7 @@ static int64_t build_db(const char *db, int frames, uint64_t *rows)
 		errx(1, "%s: %s", db, msg);
 	if (capture_open(&cap) < 0 || snapshot_init(&snap) < 0)
 		errx(1, "capture_open failed");
-	*rows = 0;
+	*rows = *day_rows = 0;
 	for (int i = 0; i < frames; i++) {
 		if (capture_snapshot(&cap, &snap) < 0)
 			errx(1, "capture failed");
@@ -124,6 +132,8 @@ static int64_t build_db(const char *db, int frames, uint64_t *rows)
 		if (store_append(st, &snap) < 0)
 			errx(1, "append: %s", store_errmsg(st));
 		*rows += snap.nrecs;
+		if (i >= frames - DAY_FRAMES)
+			*day_rows += snap.nrecs;
 	}
 	printf("database: %d snapshots, %.0f sockets each on average, built "
 	       "in %.1f s\n", frames, (double)*rows / frames,
@@ -181,12 +191,44 @@ static void bench_show_at(const char *sockhist, const char *db, int64_t t0,
 	report(what, ms, n);
 }
 
+/* The hist questions that scan a day of snapshots: each run `runs` times,
+ * with the day's socket-rows per second at the median. */
+static void bench_hist_scans(const char *sockhist, const char *db,
+			     const char *since, const char *until, int runs,
+			     uint64_t day_rows)
+{
+	static const struct { const char *what; const char *args[8]; } q[] = {
+		{ "hist --by peer (day)", { "--by", "peer" } },
+		{ "hist --by sport state established (day)",
+		  { "--by", "sport", "state", "established" } },
+		{ "hist state close-wait sport = :8080 (1m)",
+		  { "--step", "1m", "state", "close-wait", "sport", "=",
+		    ":8080" } },
+	};
+	double ms[MAX_RUNS];
+
+	for (size_t k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
+		char *argv[20] = { (char *)sockhist, "--db", (char *)db, "hist",
+				   "--since", (char *)since, "--until",
+				   (char *)until };
+		int argc = 8;
+
+		for (int i = 0; i < 8 && q[k].args[i]; i++)
+			argv[argc++] = (char *)q[k].args[i];
+		for (int i = 0; i < runs; i++)
+			ms[i] = timed(argv);
+		report(q[k].what, ms, runs);
+		printf("  %.1f M socket-rows/s\n",
+		       (double)day_rows / ms[runs / 2] / 1e3);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *sockhist = NULL, *workload = NULL;
 	int frames = 10000, runs = 15, keep = 0, opt;
 	char db[128], since[32], until[32];
-	uint64_t rows;
+	uint64_t rows, day_rows;
 
 	while ((opt = getopt(argc, argv, "a:w:f:r:k")) != -1) {
 		switch (opt) {
@@ -211,7 +253,7 @@ int main(int argc, char **argv)
 	printf("\n");
 	start_workload(workload, argv + optind, argc - optind);
 	snprintf(db, sizeof(db), "/tmp/%s.db", ns_name);
-	int64_t t0 = build_db(db, frames, &rows);
+	int64_t t0 = build_db(db, frames, &rows, &day_rows);
 	srand(1);
 
 	bench_show_at(sockhist, db, t0, frames, runs, "-tan");
@@ -238,6 +280,7 @@ int main(int argc, char **argv)
 	report("show --since @1 -tan dport = :443 (all)", ms, 3);
 	printf("filtered scan: %" PRIu64 " socket-rows in %.0f ms = %.1f M "
 	       "socket-rows/s\n", rows, ms[1], (double)rows / ms[1] / 1e3);
+	bench_hist_scans(sockhist, db, since, until, runs, day_rows);
 	if (keep)
 		printf("database kept: %s\n", db);
 	else

@@ -128,8 +128,9 @@ static const char *const W_LE[] = { "<=", "le", "leq", NULL };
 static const char *const W_GE[] = { ">=", "ge", "geq", NULL };
 static const char *const W_STATE[] = { "state", "exclude", "excl", NULL };
 
-/* Split every argument at blanks into a freshly allocated token array whose
- * texts live in *buf.  Returns the count or -ENOMEM. */
+/* Split every argument at white space (a -F file has newlines) into a
+ * freshly allocated token array whose texts live in *buf.  Returns the
+ * count or -ENOMEM. */
 static int tokenize(int argc, char **argv, struct token **toks, char **buf)
 {
 	size_t total = 0;
@@ -144,8 +145,8 @@ static int tokenize(int argc, char **argv, struct token **toks, char **buf)
 	char *w = *buf;
 	for (int i = 0; i < argc; i++) {
 		strcpy(w, argv[i]);
-		for (char *save, *t = strtok_r(w, " \t", &save); t;
-		     t = strtok_r(NULL, " \t", &save))
+		for (char *save, *t = strtok_r(w, " \t\n\r\v\f", &save); t;
+		     t = strtok_r(NULL, " \t\n\r\v\f", &save))
 			(*toks)[n++].text = t;
 		w += strlen(argv[i]) + 1;
 	}
@@ -604,6 +605,12 @@ void filter_free(struct filter *f)
 int filter_states_given(const struct filter *f)
 {
 	return f && f->states_given;
+}
+
+/* An expression besides the state terms?  See filter.h. */
+int filter_has_expression(const struct filter *f)
+{
+	return f && f->root;
 }
 
 /* ---- evaluation ---- */

@@ -26,6 +26,9 @@ void filter_free(struct filter *f);
 /* 1 if the filter began with state/exclude terms (even when they selected no
  * state: ss then falls back to its default states, dropping -a and -l). */
 int filter_states_given(const struct filter *f);
+/* 1 if the filter has an expression besides its state terms (without one
+ * every record matches filter_match). */
+int filter_has_expression(const struct filter *f);
 /* 1 if the record matches the expression part (states are checked apart). */
 int filter_match(const struct filter *f, const struct snapshot *s,
 		 const struct sock_record *r);

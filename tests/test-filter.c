@@ -247,6 +247,13 @@ static void test_logic(void **unused)
 	assert_non_null(f);
 	assert_true(filter_match(f, NULL, &r));
 	filter_free(f);
+	/* A -F file's text: lines, tabs, a final newline. */
+	char file[] = "sport = :22\n\tand dport = :81\n";
+	argv[0] = file;
+	f = filter_parse(1, argv, &st, err, sizeof(err));
+	assert_non_null(f);
+	assert_false(filter_match(f, NULL, &r));
+	filter_free(f);
 }
 
 /* Errors name the token (or the end of the filter). */

@@ -1,15 +1,23 @@
 /*
- * test-hist.c — `sockhist hist` end to end: a database made with the
- * embedded schema holds crafted frame, frame_count and rollup rows with
- * known counts; cmd_hist runs with argv and its stdout and stderr are
- * compared byte for byte.  Covered: buckets, max and mean (a group absent
- * from some snapshots, a snapshot without sockets), gaps, the rollup
- * fallback for buckets without frames (summed peaks, frames winning over
- * rollups), minute vs hour rollups, the default range and step, @ID times,
- * the table, CSV and JSON layouts, the errors and their exit codes, and
- * the query plans (frame_time, the frame_count and rollup primary keys).
+ * test-hist.c — `sockhist hist` end to end, and its fold.
  *
- * Frame blobs are junk with an unknown codec: hist must never decode one.
+ * The counts path: a database made with the embedded schema holds crafted
+ * frame, frame_count and rollup rows with known counts; cmd_hist runs with
+ * argv and its stdout and stderr are compared byte for byte.  Covered:
+ * buckets, max and mean (a group absent from some snapshots, a snapshot
+ * without sockets), gaps, the rollup fallback for buckets without frames
+ * (summed peaks, frames winning over rollups), minute vs hour rollups, the
+ * default range and step, @ID times, the table, CSV and JSON layouts, the
+ * errors and their exit codes, and the query plans (frame_time, the
+ * frame_count and rollup primary keys).  Frame blobs are junk with an
+ * unknown codec: these questions must never decode one.
+ *
+ * The scan path: hand-built snapshots appended with store_append (real
+ * chains) answer --by peer/process/dport and FILTERs with hand-computed
+ * rows; --top's "other" (exact per snapshot, from the unit log and from a
+ * second pass); which questions take which path (the counts are tampered
+ * with, so the paths disagree); a range where retention left only rollups;
+ * and the fold itself on hand-fed units (out of time order, rollup units).
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -23,9 +31,17 @@
 #include <sqlite3.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <time.h>
+
 #include "cmd.h"
 #include "db.h"
+#include "hist_fold.h"
 #include "hist_query.h"
+#include "hist_scan.h"
+#include "sockenum.h"
+#include "sockselect.h"
+#include "store.h"
 
 #define SEC 1000000000LL
 
@@ -411,10 +427,16 @@ static void test_bad_arguments(void **state)
 		{ "--step", "1500ms", "sockhist: 1500ms: the step must be a "
 		  "whole number of seconds" },
 		{ "--by", "port", "sockhist: port: unknown --by key (use state, "
-		  "netid)" },
+		  "netid, family, sport, dport, local, peer, process, uid, "
+		  "cgroup, netns)" },
 		{ "--format", "xml", "sockhist: xml: unknown format" },
 		{ "--bogus", "1", "sockhist: --bogus: unknown option" },
-		{ "extra", NULL, "sockhist: extra: unexpected argument" },
+		{ "extra", NULL, "sockhist: filter: unknown filter term at "
+		  "'extra'" },
+		{ "--top", "-1", "sockhist: -1: not a number of groups" },
+		{ "--top", "5x", "sockhist: 5x: not a number of groups" },
+		{ "-F", "/nonexistent/f", "sockhist: /nonexistent/f: No such "
+		  "file" },
 	};
 
 	(void)state;
@@ -477,10 +499,10 @@ static void test_auto_step(void **state)
 }
 
 /* The query plan of src's SQL must name every string in want. */
-static void plan_uses(enum hist_source src, const char *const *want,
+static void plan_uses(enum hist_sql_id src, const char *const *want,
 		      size_t nwant)
 {
-	char *sql = hist_sql(hist_key_find("state"), src);
+	const char *sql = hist_sql(src);
 	char *explain = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
 	char plan[4096] = "";
 	sqlite3_stmt *q;
@@ -498,20 +520,23 @@ static void plan_uses(enum hist_source src, const char *const *want,
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 	sqlite3_free(explain);
-	sqlite3_free(sql);
 	for (size_t i = 0; i < nwant; i++)
 		if (!strstr(plan, want[i]))
 			fail_msg("no \"%s\" in the plan:\n%s", want[i], plan);
 	assert_null(strstr(plan, "SCAN frame\n"));
 	assert_null(strstr(plan, "SCAN rollup\n"));
+	assert_null(strstr(plan, "SCAN f\n"));
+	assert_null(strstr(plan, "SCAN c\n"));
+	assert_null(strstr(plan, "SCAN r\n"));
 }
 
 /* The frames query searches frame by time and frame_count by frame; the
- * rollups query searches rollup by its primary key and frame by time. */
+ * rollups query searches rollup by its primary key and frame by time, and
+ * so does the query for rollups without frames. */
 static void test_plans(void **state)
 {
 	static const char *const frames_plan[] = {
-		"SEARCH frame USING COVERING INDEX frame_time (time_ns>? AND "
+		"SEARCH f USING COVERING INDEX frame_time (time_ns>? AND "
 		"time_ns<?)",
 		"SEARCH c USING PRIMARY KEY (frame=?)",
 	};
@@ -527,9 +552,557 @@ static void test_plans(void **state)
 	(void)state;
 	plan_uses(HIST_FRAMES, frames_plan, 2);
 	plan_uses(HIST_ROLLUPS, rollups_plan, 3);
+	plan_uses(HIST_ROLLUP_ONLY, rollups_plan + 1, 2);
+}
+
+/* ---- the scan path ------------------------------------------------------ */
+
+/* The scan fixture, on 2026-11-25 (UTC), one namespace.  A socket is
+ * "COOKIE NETID STATE LOCAL PEER PROCESS" (addresses with :port; "*" for a
+ * unix socket's; process "-" for none); a cookie in several snapshots is
+ * the same socket (the frames are chain deltas).  Server 10.0.0.1:8080
+ * (nginx), a unix socket of app, peers 10.0.0.5/7/8/9. */
+#define LISTENER "1 tcp listening 0.0.0.0:8080 0.0.0.0:0 nginx"
+#define UNIXSOCK "9 u_str established * * app"
+static const struct { const char *at; const char *socks[6]; } snaps[] = {
+	{ "12:00:00", { LISTENER,
+		"2 tcp established 10.0.0.1:8080 10.0.0.9:40002 nginx",
+		"3 tcp established 10.0.0.1:8080 10.0.0.8:40003 nginx",
+		"4 tcp close-wait 10.0.0.1:8080 10.0.0.9:40004 nginx",
+		UNIXSOCK } },
+	{ "12:00:20", { LISTENER,
+		"2 tcp established 10.0.0.1:8080 10.0.0.9:40002 nginx",
+		"4 tcp close-wait 10.0.0.1:8080 10.0.0.9:40004 nginx",
+		"5 tcp close-wait 10.0.0.1:8080 10.0.0.7:40005 nginx",
+		UNIXSOCK } },
+	{ "12:00:40", { LISTENER,
+		"6 tcp established 10.0.0.1:50000 10.0.0.5:5432 app",
+		UNIXSOCK } },
+	{ "12:01:10", { LISTENER,
+		"7 tcp close-wait 10.0.0.1:8080 10.0.0.9:40007 nginx",
+		"8 tcp close-wait 10.0.0.1:8080 10.0.0.9:40008 nginx",
+		"10 tcp close-wait 10.0.0.1:8080 10.0.0.9:40010 -" } },
+	{ "12:01:50", { LISTENER,
+		"11 tcp established [2001:db8:aaaa::1]:443 "
+		"[2001:db8:aaaa::2]:50001 -" } },
+};
+
+/* Nanoseconds of 2026-11-25 HH:MM:SS UTC. */
+static int64_t at_ns(const char *hms)
+{
+	struct tm tm = { .tm_year = 126, .tm_mon = 10, .tm_mday = 25 };
+
+	assert_int_equal(sscanf(hms, "%d:%d:%d", &tm.tm_hour, &tm.tm_min,
+				&tm.tm_sec), 3);
+	return (int64_t)timegm(&tm) * SEC;
+}
+
+/* Parse "ADDR:PORT" or "[ADDR]:PORT" into r's address a and *port. */
+static void endpoint(struct sock_record *r, const char *text, uint8_t *a,
+		     uint16_t *port)
+{
+	char host[64];
+	const char *colon = strrchr(text, ':');
+	size_t n = (size_t)(colon - text);
+
+	if (text[0] == '[') {
+		memcpy(host, text + 1, n - 2);
+		host[n - 2] = '\0';
+		r->family = AF_INET6;
+	} else {
+		memcpy(host, text, n);
+		host[n] = '\0';
+		r->family = AF_INET;
+	}
+	assert_int_equal(inet_pton(r->family, host, a), 1);
+	*port = (uint16_t)atoi(colon + 1);
+}
+
+/* Add the socket described by spec (see snaps[]) to s. */
+static void add_sock(struct snapshot *s, const char *spec)
+{
+	char netid[16], st[16], local[64], peer[64], proc[16];
+	unsigned long long cookie;
+	struct sock_record *r = snapshot_add_record(s);
+
+	assert_non_null(r);
+	assert_int_equal(sscanf(spec, "%llu %15s %15s %63s %63s %15s", &cookie,
+				netid, st, local, peer, proc), 6);
+	r->cookie = cookie;
+	r->inode = 7000 + cookie;
+	r->netid = (uint8_t)netid_from_name(netid);
+	r->state = (uint8_t)state_from_name(st);
+	if (strcmp(local, "*") == 0) {
+		r->family = AF_UNIX;
+	} else {
+		endpoint(r, local, r->src, &r->sport);
+		endpoint(r, peer, r->dst, &r->dport);
+	}
+	if (strcmp(proc, "-") != 0) {
+		r->proc_first = (uint32_t)s->nprocs;
+		r->proc_count = 1;
+		assert_int_equal(snapshot_add_process(s, 100 + (uint32_t)cookie,
+						      3, proc), 0);
+	}
+}
+
+/* Setup: the scan fixture, written by the recorder's own store code. */
+static int setup_scan(void **state)
+{
+	struct snapshot s;
+	struct store *st;
+	char msg[256];
+
+	(void)state;
+	if (make_dir() < 0 ||
+	    store_open(path, STORE_WRITE, &st, msg, sizeof(msg)) < 0)
+		return -1;
+	assert_int_equal(snapshot_init(&s), 0);
+	for (size_t i = 0; i < sizeof(snaps) / sizeof(snaps[0]); i++) {
+		snapshot_reset(&s);
+		s.time_ns = at_ns(snaps[i].at);
+		s.netns_ino = 4026531840u;
+		for (size_t k = 0; k < 6 && snaps[i].socks[k]; k++)
+			add_sock(&s, snaps[i].socks[k]);
+		snapshot_sort_dedupe(&s);
+		assert_true(store_append(st, &s) > 0);
+	}
+	snapshot_free(&s);
+	store_close(st);
+	return 0;
+}
+
+/* Run sql on the fixture file. */
+static void alter(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	exec(db, sql);
+	sqlite3_close(db);
+}
+
+#define SCAN_RANGE "--since", "2026-11-25T12:00:00Z", "--until", \
+		   "2026-11-25T12:01:59Z"
+
+/* CLOSE-WAIT on :8080 per minute, the one-liner: 12:00 holds three
+ * snapshots with 1, 2 and 0 of them, 12:01 two with 3 and 0. */
+static void test_scan_close_wait(void **state)
+{
+	char file[160];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(hist(SCAN_RANGE, "--step", "1m", "--format", "csv",
+			      "state", "close-wait", "sport", "=", ":8080",
+			      NULL), 0);
+	same(err, "");
+	same(out, "bucket_start,group,max,mean\n"
+		  "2026-11-25T12:00:00Z,CLOSE-WAIT,2,1\n"
+		  "2026-11-25T12:01:00Z,CLOSE-WAIT,3,1.5\n");
+	/* the same FILTER from -F, per local port */
+	snprintf(file, sizeof(file), "%s/filter", dir);
+	assert_non_null(f = fopen(file, "w"));
+	fputs("state close-wait\nsport = :8080\n", f);
+	fclose(f);
+	assert_int_equal(hist(SCAN_RANGE, "--step", "1m", "--format", "csv",
+			      "--by", "sport", "-H", "-F", file, NULL), 0);
+	same(out, "2026-11-25T12:00:00Z,8080,2,1\n"
+		  "2026-11-25T12:01:00Z,8080,3,1.5\n");
+	/* per peer port, each its own group */
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--format", "csv",
+			      "--by", "dport", "-H", "-t", "state",
+			      "close-wait", NULL), 0);
+	same(out, "2026-11-25T12:00:00Z,40004,1,0.4\n"
+		  "2026-11-25T12:00:00Z,40005,1,0.2\n"
+		  "2026-11-25T12:00:00Z,40007,1,0.2\n"
+		  "2026-11-25T12:00:00Z,40008,1,0.2\n"
+		  "2026-11-25T12:00:00Z,40010,1,0.2\n");
+}
+
+/* Established TCP sockets per peer: ties on max go by address, IPv4
+ * before IPv6; a group absent from a bucket shows 0. */
+static void test_scan_peer(void **state)
+{
+	(void)state;
+	assert_int_equal(hist(SCAN_RANGE, "--step", "1m", "--by", "peer",
+			      "--format", "csv", "-H", "-t", "state",
+			      "established", NULL), 0);
+	same(out, "2026-11-25T12:00:00Z,10.0.0.5,1,0.33\n"
+		  "2026-11-25T12:00:00Z,10.0.0.8,1,0.33\n"
+		  "2026-11-25T12:00:00Z,10.0.0.9,1,0.67\n"
+		  "2026-11-25T12:00:00Z,2001:db8:aaaa::2,0,0\n"
+		  "2026-11-25T12:01:00Z,10.0.0.5,0,0\n"
+		  "2026-11-25T12:01:00Z,10.0.0.8,0,0\n"
+		  "2026-11-25T12:01:00Z,10.0.0.9,0,0\n"
+		  "2026-11-25T12:01:00Z,2001:db8:aaaa::2,1,0.5\n");
+	/* as a table: the group column widens to the longest label */
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--by", "peer",
+			      "state", "established", "dst", "2001:db8::/32",
+			      NULL), 0);
+	same(out, "Bucket (UTC)          Peer address          Max      Mean\n"
+		  "2026-11-25T12:00:00Z  2001:db8:aaaa::2        1      0.20  "
+		  "########################################\n");
+}
+
+/* Five snapshots in one bucket, per first owner ("-": none); JSON. */
+static void test_scan_process(void **state)
+{
+	(void)state;
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--by", "process",
+			      "--format", "json", NULL), 0);
+	same(out, "[\n"
+		  "{\"bucket_start\":\"2026-11-25T12:00:00Z\",\"group\":"
+		  "\"nginx\",\"max\":4,\"mean\":2.6},\n"
+		  "{\"bucket_start\":\"2026-11-25T12:00:00Z\",\"group\":"
+		  "\"app\",\"max\":2,\"mean\":0.8},\n"
+		  "{\"bucket_start\":\"2026-11-25T12:00:00Z\",\"group\":"
+		  "\"-\",\"max\":1,\"mean\":0.4}\n"
+		  "]\n");
+}
+
+/* The rows --by peer --top 1 must give: 10.0.0.9 and, per snapshot, the
+ * rest (0.0.0.0, 10.0.0.8/7/5, the unix "*", the IPv6 peer), whose max is
+ * 3, not the 5 that summing the rest's maxes would give. */
+static const char top1_rows[] =
+	"2026-11-25T12:00:00Z,10.0.0.9,2,1.33\n"
+	"2026-11-25T12:00:00Z,other,3,3\n"
+	"2026-11-25T12:01:00Z,10.0.0.9,3,1.5\n"
+	"2026-11-25T12:01:00Z,other,2,1.5\n";
+
+/* --top 1: one group and "other", folded from the unit log. */
+static void test_scan_top(void **state)
+{
+	(void)state;
+	assert_int_equal(hist(SCAN_RANGE, "--step", "1m", "--by", "peer",
+			      "--top", "1", "--format", "csv", "-H", NULL), 0);
+	same(out, top1_rows);
+	/* --top 0 and a --top above the group count keep every group */
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--by", "peer",
+			      "--top", "0", "--format", "csv", "-H", NULL), 0);
+	same(out, "2026-11-25T12:00:00Z,10.0.0.9,3,1.4\n"
+		  "2026-11-25T12:00:00Z,*,1,0.6\n"
+		  "2026-11-25T12:00:00Z,0.0.0.0,1,1\n"
+		  "2026-11-25T12:00:00Z,10.0.0.5,1,0.2\n"
+		  "2026-11-25T12:00:00Z,10.0.0.7,1,0.2\n"
+		  "2026-11-25T12:00:00Z,10.0.0.8,1,0.2\n"
+		  "2026-11-25T12:00:00Z,2001:db8:aaaa::2,1,0.2\n");
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--by", "peer",
+			      "--top", "7", "--format", "csv", "-H", NULL), 0);
+	assert_null(strstr(out, "other"));
+	/* the table keeps 10 by default: 7 groups, no "other" */
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--by", "peer",
+			      "-H", NULL), 0);
+	assert_null(strstr(out, "other"));
+}
+
+/* hist_each_row callback: append the row as CSV to the string arg. */
+static int row_csv(const struct hist_row *row, void *arg)
+{
+	char *buf = arg, when[40];
+	size_t n = strlen(buf);
+
+	time_format_iso(row->start_ns, 0, when, sizeof(when));
+	snprintf(buf + n, 4096 - n, "%s,%s,%lld,%.3g\n", when, row->group,
+		 (long long)row->max, row->mean);
+	return 0;
+}
+
+/* --top 1 without a unit log: hist_fold_top asks for a second pass over
+ * the snapshots, which gives the same rows. */
+static void test_scan_top_second_pass(void **state)
+{
+	struct hist_fold *f;
+	struct hist_scan_stats stats;
+	struct sock_select sel;
+	struct store *st;
+	struct hist h;
+	char msg[256], rows[4096] = "";
+	int64_t lo = at_ns("12:00:00"), hi = at_ns("12:02:00");
+
+	(void)state;
+	sock_select_init(&sel);
+	assert_int_equal(sock_select_finish(&sel, 0, NULL, SEL_ALL), 0);
+	assert_int_equal(store_open(path, STORE_READ, &st, msg, sizeof(msg)),
+			 0);
+	assert_int_equal(hist_fold_new(sock_key_find("peer"), 60 * SEC, 0, &f),
+			 0);
+	assert_int_equal(hist_scan_fold(st, &sel, lo, hi, true, f, &stats), 0);
+	assert_int_equal(stats.frames, 5);
+	assert_int_equal(stats.rows, 19);
+	assert_int_equal(hist_fold_ngroups(f), 7);
+	assert_int_equal(hist_fold_top(f, 1), 1);
+	assert_int_equal(hist_scan_fold(st, &sel, lo, hi, false, f, &stats), 0);
+	assert_int_equal(hist_fold_result(f, &h), 0);
+	hist_each_row(&h, row_csv, rows);
+	same(rows, top1_rows);
+	hist_free(&h);
+	hist_fold_free(f);
+	store_close(st);
+	sock_select_free(&sel);
+}
+
+/* Both paths give the same rows on untouched counts: per state from the
+ * counts, and per state with an always-true expression from a scan. */
+static void test_paths_agree(void **state)
+{
+	char counts[sizeof(out)];
+
+	(void)state;
+	assert_int_equal(hist(SCAN_RANGE, "--step", "1m", "--format", "csv",
+			      NULL), 0);
+	strcpy(counts, out);
+	assert_int_equal(hist(SCAN_RANGE, "--step", "1m", "--format", "csv",
+			      "sport", ">=", ":0", NULL), 0);
+	same(out, counts);
+	same(out, "bucket_start,group,max,mean\n"
+		  "2026-11-25T12:00:00Z,ESTAB,3,2.33\n"
+		  "2026-11-25T12:00:00Z,CLOSE-WAIT,2,1\n"
+		  "2026-11-25T12:00:00Z,LISTEN,1,1\n"
+		  "2026-11-25T12:01:00Z,ESTAB,1,0.5\n"
+		  "2026-11-25T12:01:00Z,CLOSE-WAIT,3,1.5\n"
+		  "2026-11-25T12:01:00Z,LISTEN,1,1\n");
+}
+
+/* Which questions read the counts: with every stored CLOSE-WAIT count
+ * raised by 100 (the frames holding some: 101, 102, 103 of 5), state and
+ * netid questions with state terms and table flags show it; an
+ * expression, -4/-6 or another key scan the snapshots (1, 2, 3). */
+static void test_path_choice(void **state)
+{
+	(void)state;
+	alter("UPDATE frame_count SET n = n + 100 WHERE state = 8");
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--format", "csv",
+			      "-H", "-t", "state", "close-wait", NULL), 0);
+	same(out, "2026-11-25T12:00:00Z,CLOSE-WAIT,103,61.2\n");
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--format", "csv",
+			      "-H", "--by", "netid", "-t", "-x", "state",
+			      "close-wait", NULL), 0);
+	same(out, "2026-11-25T12:00:00Z,tcp,103,61.2\n");
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--format", "csv",
+			      "-H", "-4", "state", "close-wait", NULL), 0);
+	same(out, "2026-11-25T12:00:00Z,CLOSE-WAIT,3,1.2\n");
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--format", "csv",
+			      "-H", "state", "close-wait", "dport", ">", ":0",
+			      NULL), 0);
+	same(out, "2026-11-25T12:00:00Z,CLOSE-WAIT,3,1.2\n");
+	assert_int_equal(hist(SCAN_RANGE, "--step", "2m", "--format", "csv",
+			      "-H", "--by", "family", "state", "close-wait",
+			      NULL), 0);
+	same(out, "2026-11-25T12:00:00Z,inet,3,1.2\n");
+}
+
+/* Retention left only rollups for 11:00: the counts answer from them, a
+ * scan says the snapshots are gone, or warns and leaves that bucket out. */
+static void test_scan_gone(void **state)
+{
+	(void)state;
+	alter("INSERT INTO rollup VALUES (60, strftime('%s', "
+	      "'2026-11-25 11:00:00') * 1000000000, 4026531840, 0, -1, 6, 30,"
+	      " 5), (60, strftime('%s', '2026-11-25 11:00:00') * 1000000000,"
+	      " 4026531840, 0, 1, 6, 24, 4)");
+	assert_int_equal(hist("--since", "2026-11-25T11:00:00Z", "--until",
+			      "2026-11-25T11:00:59Z", "--step", "1m", "--format",
+			      "csv", "-H", NULL), 0);
+	same(out, "2026-11-25T11:00:00Z,ESTAB,4,4\n");
+	assert_int_equal(hist("--since", "2026-11-25T11:00:00Z", "--until",
+			      "2026-11-25T11:00:59Z", "--by", "peer", NULL), 1);
+	same(out, "");
+	same(err, "sockhist: hist: the snapshots of this range are gone "
+		  "(retention), and the counts kept instead answer only --by "
+		  "state or netid with no address, port or family filter\n");
+	assert_int_equal(hist("--since", "2026-11-25T11:00:00Z", "--until",
+			      "2026-11-25T12:00:59Z", "--step", "1m", "--by",
+			      "peer", "--format", "csv", "-H", "state",
+			      "close-wait", NULL), 0);
+	same(err, "sockhist: warning: retention left only counts for part of "
+		  "the range, which this question cannot use: those buckets "
+		  "are left out\n");
+	same(out, "2026-11-25T12:00:00Z,10.0.0.7,1,0.33\n"
+		  "2026-11-25T12:00:00Z,10.0.0.9,1,0.67\n");
+}
+
+/* Snapshots without any matching socket: said on stderr, exit 0; a range
+ * without snapshots is an error as on the counts path. */
+static void test_scan_empty(void **state)
+{
+	(void)state;
+	assert_int_equal(hist(SCAN_RANGE, "--step", "1m", "--by", "peer",
+			      "--format", "csv", "state", "syn-sent", NULL), 0);
+	same(out, "bucket_start,group,max,mean\n");
+	same(err, "sockhist: hist: no socket matched in the 2 buckets between "
+		  "2026-11-25T12:00:00Z and 2026-11-25T12:01:59Z\n");
+	assert_int_equal(hist("--since", "2026-11-25T13:00:00Z", "--by", "peer",
+			      NULL), 1);
+	same(err, "sockhist: hist: no snapshots between 2026-11-25T13:00:00Z "
+		  "and 2026-11-25T13:00:00Z\n");
+}
+
+/* A scan of frames it cannot decode (the counts fixture's junk blobs)
+ * warns once per chain and has no snapshot left. */
+static void test_scan_junk(void **state)
+{
+	(void)state;
+	assert_int_equal(hist("--since", "@1", "--until", "@2", "--by", "sport",
+			      NULL), 1);
+	same(out, "");
+	same(err, "sockhist: warning: frame 3 is damaged: frames 3 to 6 cannot "
+		  "be read\n"
+		  "sockhist: hist: no snapshots between 2026-11-25T10:00:00Z "
+		  "and 2026-11-25T10:00:20Z\n");
+}
+
+/* ---- the fold on hand-fed units ---------------------------------------- */
+
+/* Feed a unit at time t of the given states (count per state). */
+static void feed_unit(struct hist_fold *f, int64_t t, const char *states,
+		      int64_t snapshots)
+{
+	static const struct snapshot none;
+	char name[32];
+	int n, used;
+
+	assert_int_equal(hist_fold_begin(f, t), 0);
+	while (sscanf(states, "%31[a-z-]=%d%n", name, &n, &used) == 2) {
+		struct sock_record r = { .state =
+					 (uint8_t)state_from_name(name) };
+		long g = hist_fold_group(f, &none, &r);
+
+		assert_true(g >= 0);
+		assert_int_equal(hist_fold_add(f, g, n, n), 0);
+		states += used;
+		while (*states == ' ')
+			states++;
+	}
+	assert_int_equal(hist_fold_end(f, snapshots), 0);
+}
+
+/* The fold's rows as CSV into buf. */
+static void fold_rows(struct hist_fold *f, char *buf)
+{
+	struct hist h;
+
+	buf[0] = '\0';
+	assert_int_equal(hist_fold_result(f, &h), 0);
+	hist_each_row(&h, row_csv, buf);
+	hist_free(&h);
+}
+
+/* Units out of time order fold as if in order; a bucket met twice merges;
+ * a rollup-like unit (peak and sum apart, its snapshots counted in a unit
+ * of their own) takes its peak as max. */
+static void test_fold_units(void **state)
+{
+	struct hist_fold *f;
+	char rows[4096];
+	int64_t t0 = at_ns("12:00:00");
+
+	(void)state;
+	assert_int_equal(hist_fold_new(sock_key_find("state"), 60 * SEC,
+				       HIST_LOG_MAX, &f), 0);
+	feed_unit(f, t0 + 10 * SEC, "established=2", 1);
+	feed_unit(f, t0 + 70 * SEC, "listen=1", 1);
+	feed_unit(f, t0 + 20 * SEC, "established=5 listen=1", 1);
+	feed_unit(f, t0 + 30 * SEC, "", 1);
+	assert_int_equal(hist_fold_begin(f, t0 + 120 * SEC), 0);
+	{
+		static const struct snapshot none;
+		struct sock_record r = { .state = SS_ESTABLISHED };
+		long g = hist_fold_group(f, &none, &r);
+
+		assert_int_equal(hist_fold_add(f, g, 7, 20), 0);
+		assert_int_equal(hist_fold_add(f, g, 2, 4), 0);
+	}
+	assert_int_equal(hist_fold_end(f, 0), 0);
+	feed_unit(f, t0 + 120 * SEC, "", 6);
+	fold_rows(f, rows);
+	same(rows, "2026-11-25T12:00:00Z,ESTAB,5,2.33\n"
+		   "2026-11-25T12:00:00Z,LISTEN,1,0.333\n"
+		   "2026-11-25T12:01:00Z,ESTAB,0,0\n"
+		   "2026-11-25T12:01:00Z,LISTEN,1,1\n"
+		   "2026-11-25T12:02:00Z,ESTAB,9,4\n"
+		   "2026-11-25T12:02:00Z,LISTEN,0,0\n");
+	hist_fold_free(f);
+}
+
+/* --top on hand-fed units: "other" sums the rest per unit (max 4, where
+ * the rest's maxes add up to 6), from the log or from a second feed. */
+static void test_fold_top(void **state)
+{
+	static const char want[] =
+		"2026-11-25T12:00:00Z,TIME-WAIT,9,6\n"
+		"2026-11-25T12:00:00Z,other,4,3.5\n";
+	char rows[4096];
+	int64_t t0 = at_ns("12:00:00");
+
+	(void)state;
+	for (size_t log_max = 0; log_max <= HIST_LOG_MAX;
+	     log_max += HIST_LOG_MAX) {
+		struct hist_fold *f;
+
+		assert_int_equal(hist_fold_new(sock_key_find("state"),
+					       60 * SEC, log_max, &f), 0);
+		for (int pass = 0; pass < 2; pass++) {
+			feed_unit(f, t0, "time-wait=9 established=3 listen=1",
+				  1);
+			feed_unit(f, t0 + SEC, "time-wait=3 listen=3", 1);
+			if (pass == 0 && hist_fold_top(f, 1) == 0)
+				break;
+		}
+		fold_rows(f, rows);
+		same(rows, want);
+		hist_fold_free(f);
+	}
+}
+
+/* Which selections the counts per netid x state can answer. */
+static void test_netid_state_selection(void **state)
+{
+	static const struct {
+		const char *args[4];
+		bool ok;
+		uint32_t netids, states;
+	} cases[] = {
+		{ { NULL }, true, 0x3f, 0x1fff },
+		{ { "-t", "state", "listening" }, true, 0x1, 1u << 10 },
+		{ { "-t", "-x" }, true, 0x39, 0x1fff },
+		{ { "-u", "state", "syn-recv" }, true, 0x2, 0x1008 },
+		{ { "-l" }, true, 0x3f, (1u << 10) | (1u << 7) },
+		{ { "-4" }, false, 0, 0 },
+		{ { "-t", "-6" }, false, 0, 0 },
+		{ { "-x", "-4" }, false, 0, 0 },
+		{ { "-w", "-4" }, false, 0, 0 },
+		{ { "sport", "=", ":80" }, false, 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sock_select sel;
+		char *ops[4];
+		int n = 0;
+		uint32_t netids = 0, states = 0;
+
+		sock_select_init(&sel);
+		for (int k = 0; k < 4 && cases[i].args[k]; k++) {
+			const char *a = cases[i].args[k];
+
+			if (a[0] == '-')
+				assert_true(sock_select_opt(&sel, a[1], NULL));
+			else
+				ops[n++] = (char *)a;
+		}
+		assert_int_equal(sock_select_finish(&sel, n, ops, SEL_ALL), 0);
+		if (sock_select_netid_state(&sel, &netids, &states) !=
+		    cases[i].ok || netids != cases[i].netids ||
+		    states != cases[i].states)
+			fail_msg("case %zu: netids %#x states %#x", i, netids,
+				 states);
+		sock_select_free(&sel);
+	}
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define S(f) cmocka_unit_test_setup_teardown(f, setup_scan, teardown)
 
 int main(void)
 {
@@ -547,6 +1120,19 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_auto_step),
 		T(test_plans),
+		S(test_scan_close_wait),
+		S(test_scan_peer),
+		S(test_scan_process),
+		S(test_scan_top),
+		S(test_scan_top_second_pass),
+		S(test_paths_agree),
+		S(test_path_choice),
+		S(test_scan_gone),
+		S(test_scan_empty),
+		T(test_scan_junk),
+		cmocka_unit_test(test_fold_units),
+		cmocka_unit_test(test_fold_top),
+		cmocka_unit_test(test_netid_state_selection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
