@@ -64,13 +64,15 @@ static const struct opt_cmd diff_cmd = {
 	"group: sockets in FROM and in TO, their difference, opened, closed and\n"
 	"changed, the largest difference first.  FROM may be later than TO (the\n"
 	"diff then runs backwards).  The selection and FILTER are ss's, with\n"
-	"every state by default.  A relative TIME starts with '-': put the\n"
-	"times after '--', and the options before it.\n\n"
+	"every state by default.  A relative TIME such as -1h is read as FROM\n"
+	"or TO, not as flags (write -6 -m apart, not -6m).",
+	.examples =
 	"Examples:\n"
 	"  sockhist diff @4 @9\n"
 	"  sockhist diff 10:00 10:05 -t dport = :443\n"
 	"  sockhist diff @40 @90 --by peer state established\n"
-	"  sockhist diff -t --queue 0 --format json -- -1h now",
+	"  sockhist diff -1h now -t --queue 0 --format json",
+	.time_operands = 1,
 	.opts = diff_opts,
 	.nopts = sizeof(diff_opts) / sizeof(diff_opts[0]),
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "timeexpr.h"
 
 /* Print "sockhist: <what>: <why>" on one line to stderr. */
 void err_msg(const char *what, const char *fmt, ...)
@@ -141,6 +142,16 @@ static int parse_short(const struct opt_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/* Is a a relative TIME ("-1h", "-90s", "-1h30m") rather than flags?  A
+ * bare "-4" stays a flag: a unit letter is required. */
+static bool relative_time(const char *a)
+{
+	int64_t ns;
+
+	return a[0] == '-' && a[1] >= '0' && a[1] <= '9' &&
+	       strpbrk(a, "smhdwu") && duration_parse(a + 1, &ns) == 0;
+}
+
 /* Parse all of argv; see options.h. */
 int opt_parse(const struct opt_cmd *cmd, int argc, char **argv,
 	      opt_handler fn, void *ctx, char **operands)
@@ -152,7 +163,8 @@ int opt_parse(const struct opt_cmd *cmd, int argc, char **argv,
 		const char *a = argv[i];
 		int r = 0;
 
-		if (options_done || a[0] != '-' || a[1] == '\0')
+		if (options_done || a[0] != '-' || a[1] == '\0' ||
+		    (cmd->time_operands && relative_time(a)))
 			operands[nops++] = argv[i];
 		else if (strcmp(a, "--") == 0)
 			options_done = true;

@@ -31,6 +31,9 @@ struct opt_cmd {
 	const struct opt_spec *opts;
 	size_t nopts;
 	const char *examples; /* paragraph printed after the options, or NULL */
+	/* Operands are TIMEs: an argument such as -1h or -30m (a '-', a digit,
+	 * and a duration with a unit) is a relative TIME operand, not flags. */
+	int time_operands;
 };
 
 /* Called once per option in command-line order.  Returns 0, or non-zero to

@@ -25,7 +25,8 @@ static const struct opt_cmd snapshots_cmd = {
 	.usage = "[--format table|json|csv] [-H]",
 	.about = "List every recorded snapshot: id, time (UTC), total sockets "
 		 "and sockets per netid.\n"
-		 "Reads only the frame rows, never the snapshots themselves.\n\n"
+		 "Reads only the frame rows, never the snapshots themselves.",
+	.examples =
 		 "Examples:\n"
 		 "  sockhist snapshots                  every snapshot, as a table\n"
 		 "  sockhist snapshots --format csv -H  for a spreadsheet or awk\n"

@@ -44,7 +44,8 @@ static const struct opt_cmd summary_cmd = {
 	"before format 3 have no counters: the RAW, UDP, TCP and INET lines and\n"
 	"estab and timewait are then counted from the recorded sockets, the\n"
 	"other numbers print as -, and stderr says so.\n"
-	"TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID.\n\n"
+	"TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID.",
+	.examples =
 	"Examples:\n"
 	"  sockhist summary                        the latest snapshot\n"
 	"  sockhist summary --at 03:12             ss -s as of 03:12 today\n"

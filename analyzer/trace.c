@@ -57,7 +57,8 @@ static const struct opt_cmd trace_cmd = {
 	"LOCAL and PEER are written as ss -n prints them: ADDR:PORT,\n"
 	"[IPV6ADDR]:PORT; *:PORT or a bare PORT match any address, a PORT of *\n"
 	"is a listener's peer.  --cookie N takes the cookie in decimal or 0x hex\n"
-	"(ss -e prints it as sk:HEX).\n\n"
+	"(ss -e prints it as sk:HEX).",
+	.examples =
 	"Examples:\n"
 	"  sockhist trace 10.0.0.5:43512 10.0.0.9:443\n"
 	"  sockhist trace '[2001:db8::5]:43512' '[2001:db8::9]:443' --since -1h\n"

@@ -291,6 +291,17 @@ same_file "$WORK/want.head" "$WORK/diff.head" "diff CSV header"
 grep -qv ',tcp$' "$WORK/all" && fail "diff @2 @3 lists non-TCP sockets: $(grep -v ',tcp$' "$WORK/all" | head -3)"
 [ "$(wc -l <"$WORK/all")" = "$(got_csv 2 3 | wc -l)" ] || fail "diff @2 @3 and diff @2 @3 -ta list different sockets"
 
+# A relative TIME is FROM or TO, not flags: a second after the last
+# snapshot, -1s is snapshot 4; -1h is before every snapshot.
+sleep 1.1
+"$SOCKHIST" --db "$DB" diff -ta @1 @4 --format csv >"$WORK/abs" 2>/dev/null
+"$SOCKHIST" --db "$DB" diff -ta @1 -1s --format csv >"$WORK/rel" 2>/dev/null ||
+	fail "diff -ta @1 -1s failed"
+same_file "$WORK/abs" "$WORK/rel" "diff @1 -1s (a relative TIME operand)"
+"$SOCKHIST" --db "$DB" diff -1h @2 -t >/dev/null 2>"$WORK/err" &&
+	fail "diff -1h @2 succeeded"
+grep -q 'unknown option' "$WORK/err" && fail "diff -1h @2 read -1h as flags"
+
 # ---- errors: one line on stderr, the exit status ----------------------------------
 
 # err STATUS ARGS...: diff ARGS must exit STATUS with one line on stderr.
