@@ -18,16 +18,26 @@
  * device, mark and cgroup 0, as ss sees them.  So the tree is evaluated
  * the kernel's way and ss's way, the second only when they can differ.
  *
- * What the record cannot tell: `autobound` is, for the kernel, "the local
- * port was not bound explicitly" (no SOCK_BINDPORT_LOCK in sk_userlocks),
- * and for ss "the local port is in the ephemeral range"; userlocks are not
- * recorded, so both use the ephemeral range (read where sockhist runs, as
- * ss reads it where it runs).  A socket bound explicitly to a port inside
- * that range counts as autobound here, not in ss.  Likewise the kernel
+ * What the record cannot tell: for the kernel `autobound` means "the local
+ * port was not bound explicitly" (no SOCK_BINDPORT_LOCK in sk_userlocks; a
+ * socket accept() returns has none either), for ss "the local port is in
+ * the ephemeral range".  Userlocks are not recorded, so the kernel's part
+ * is estimated: false for TCP listeners (servers bind their port), the
+ * ephemeral-range test for UDP sockets, true for everything else (clients
+ * autobind; accepted, TIME-WAIT and SYN-RECV sockets have no userlocks).
+ * It errs for a TCP client that bound its port explicitly, a listener that
+ * let the kernel pick its port, and a UDP socket bound explicitly to an
+ * ephemeral port (or autobound outside the range).  The ephemeral range is
+ * read where sockhist runs, as ss reads it where it runs.  The kernel also
  * compares `fwmark` with the mark of a TIME-WAIT or SYN-RECV socket, which
  * is not recorded (ss itself sees 0): such sockets compare with 0 here.
- * Unix and inet conditions never match sockets of the other kind (ss reads
- * a pointer as an address there, or crashes).
+ *
+ * ss's view of a unix socket, as ss holds it: its local address bytes are
+ * a pointer to its name (all zero without a name), its peer's are zero, so
+ * an inet condition on a unix socket compares zeros (dst, or src of an
+ * unnamed socket) or never matches (src of a named one); a unix glob
+ * matches the name, and for dst the empty string.  Unix globs never match
+ * inet sockets (ss would read an address as a pointer there, or crash).
  */
 #include <fnmatch.h>
 #include <string.h>
@@ -44,6 +54,7 @@ struct view {
 	uint32_t iface, mark;
 	uint64_t cgroup;
 	const char *name;       /* unix: the socket's name, NULL without */
+	bool kernel_auto;       /* the kernel's autobound, estimated */
 };
 
 /* True if the first bits of a and b agree. */
@@ -105,7 +116,7 @@ static bool user_host(const struct hostcond *hc, const struct view *v,
 		return false;
 	if (!hc->naddrs || !hc->addrs[0].bits)
 		return true;
-	if (v->family == AF_UNIX)
+	if (v->family == AF_UNIX && local && v->name)
 		return false;
 	for (int i = 0; i < hc->naddrs; i++) {
 		const struct host_addr *e = &hc->addrs[i];
@@ -127,8 +138,8 @@ static bool port_cmp(const struct node *n, const struct view *v, bool kernel)
 	return n->type == NODE_PORT_GE ? have >= want : have <= want;
 }
 
-/* autobound: an autobind name (or none) for unix sockets, a local port in
- * the ephemeral range for inet ones. */
+/* autobound for ss: an autobind name (or none) for unix sockets, a local
+ * port in the ephemeral range for inet ones. */
 static bool autobound(const struct filter *f, const struct view *v)
 {
 	const char *p = v->name;
@@ -137,6 +148,17 @@ static bool autobound(const struct filter *f, const struct view *v)
 		return !p || (p[0] == '@' && strlen(p) == 6 &&
 			      strspn(p + 1, "0123456789abcdef") == 5);
 	return v->lport >= f->port_lo && v->lport <= f->port_hi;
+}
+
+/* autobound for the kernel, estimated (see the top). */
+static bool kernel_autobound(const struct filter *f,
+			     const struct sock_record *r)
+{
+	if (r->netid == NETID_TCP)
+		return r->state != SS_LISTEN;
+	if (r->netid == NETID_UDP)
+		return r->sport >= f->port_lo && r->sport <= f->port_hi;
+	return true;
 }
 
 /* Evaluate node n the kernel's way or ss's way. */
@@ -163,7 +185,7 @@ static bool eval(const struct filter *f, const struct node *n,
 	case NODE_CGROUP:
 		return v->cgroup == n->cgroup;
 	case NODE_AUTO:
-		return autobound(f, v);
+		return kernel ? v->kernel_auto : autobound(f, v);
 	}
 	return false;
 }
@@ -177,7 +199,8 @@ static bool has_type(const struct node *n, enum node_type type)
 
 /* Can the kernel's way and ss's way disagree on an inet socket?  Only on
  * an address of a family (the kernel checks it) or of a host name (the
- * kernel has its first), or on a port outside 0-65535 in <, >= & co. */
+ * kernel has its first), on a port outside 0-65535 in <, >= & co., or on
+ * autobound. */
 static bool twofold(const struct node *n)
 {
 	if (!n)
@@ -189,6 +212,8 @@ static bool twofold(const struct node *n)
 	case NODE_PORT_GE:
 	case NODE_PORT_LE:
 		return n->hc->port < 0 || n->hc->port > 65535;
+	case NODE_AUTO:
+		return true;
 	default:
 		return twofold(n->left) || twofold(n->right);
 	}
@@ -205,8 +230,9 @@ void eval_prepare(struct filter *f)
 
 /* The socket as ss saw it: unix sockets and RAW sockets read from
  * /proc/net/raw carry no device, mark or cgroup for ss. */
-static void fill_view(struct view *v, const struct snapshot *s,
-		      const struct sock_record *r, bool procfs)
+static void fill_view(const struct filter *f, struct view *v,
+		      const struct snapshot *s, const struct sock_record *r,
+		      bool procfs)
 {
 	size_t len = r->family == AF_INET6 ? 16 : 4;
 
@@ -223,6 +249,7 @@ static void fill_view(struct view *v, const struct snapshot *s,
 	memcpy(v->dst, r->dst, len);
 	v->lport = r->sport;
 	v->rport = r->dport;
+	v->kernel_auto = kernel_autobound(f, r);
 	if (procfs)
 		return;
 	v->iface = r->ifindex;
@@ -239,7 +266,7 @@ int filter_match(const struct filter *f, const struct snapshot *s,
 
 	if (!f || !f->root)
 		return 1;
-	fill_view(&v, s, r, procfs);
+	fill_view(f, &v, s, r, procfs);
 	if (r->family == AF_UNIX || procfs || !f->bytecode)
 		return eval(f, f->root, &v, false);
 	if (!eval(f, f->root, &v, true))

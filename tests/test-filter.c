@@ -351,12 +351,16 @@ static void test_addresses(void **unused)
 	struct sock_record any4 = rec4("0.0.0.0", 22, "0.0.0.0", 0);
 	assert_false(matches("src ::/8", &any4));
 	assert_true(matches("dev 0 and src ::/8", &any4));
-	/* Host names: the kernel knows the first address only. */
+	/* Host names (IPv4 only: /etc/hosts answers, no DNS is asked). */
 	struct sock_record lo4 = rec4("127.0.0.1", 1, "0.0.0.0", 0);
-	struct sock_record lo6 = rec6("::1", 1, "::", 0);
-	assert_true(matches("src localhost", &lo4));
-	assert_false(matches("src localhost", &lo6));
+	struct sock_record lo6 = rec6("::ffff:127.0.0.1", 1, "::", 0);
+	struct sock_record other = rec4("127.0.0.2", 1, "0.0.0.0", 0);
 	struct filter_ctx ctx = plain();
+	ctx.preferred = AF_INET;
+	assert_true(matches_in("src localhost", &ctx, NULL, &lo4));
+	assert_true(matches_in("src localhost:1", &ctx, NULL, &lo6));
+	assert_false(matches_in("src localhost", &ctx, NULL, &other));
+	ctx = plain();
 	ctx.no_lookup = true;
 	expect_error_ctx("src localhost", NULL, &ctx, "'localhost' after 'src': "
 			 "not an address, a prefix or a known host name (word 2 "
@@ -485,6 +489,13 @@ static void test_unix(void **unused)
 	assert_false(matches_in("src 10.0.0.1", &ctx, &s, &run));
 	assert_true(matches_in("src *", &ctx, &s, &run));
 	assert_true(matches_in("src 0.0.0.0/0", &ctx, &s, &run));
+	/* ss's address bytes of a unix socket: zero for the peer and for an
+	 * unnamed socket (a pointer to the name otherwise). */
+	assert_true(matches_in("dst 0.0.0.0", &ctx, &s, &run));
+	assert_true(matches_in("dst [::]", &ctx, &s, &run));
+	assert_false(matches_in("dst 0.0.0.1", &ctx, &s, &run));
+	assert_true(matches_in("src 0.0.0.0/8", &ctx, &s, &anon));
+	assert_false(matches_in("src 0.0.0.0/8", &ctx, &s, &run));
 	/* autobound: unnamed, or an autobind name (5 lowercase hex digits). */
 	assert_true(matches_in("autobound", &ctx, &s, &anon));
 	assert_true(matches_in("autobound", &ctx, &s, &autob));
@@ -560,6 +571,23 @@ static void test_values(void **unused)
 	assert_true(matches_v("autobound", rec4("1.1.1.1", rhi, "2.2.2.2", 1)));
 	assert_false(matches_v("autobound", rec4("1.1.1.1", rlo - 1, "2.2.2.2", 1)));
 	assert_false(matches_v("not autobound", rec6("::1", rlo, "::1", 1)));
+	/* The kernel's part: a TCP socket other than a listener has no
+	 * SOCK_BINDPORT_LOCK (an accepted one neither), so it is never "not
+	 * autobound"; a listener is, whatever its port. */
+	struct sock_record acc = rec4("1.1.1.1", 80, "2.2.2.2", rlo);
+	assert_false(matches("autobound", &acc));
+	assert_false(matches("not autobound", &acc));
+	acc.state = SS_LISTEN;
+	assert_true(matches("not autobound", &acc));
+	acc.sport = (uint16_t)rlo;
+	assert_false(matches("autobound", &acc));
+	assert_false(matches("not autobound", &acc));
+	/* UDP: the ephemeral range on both sides. */
+	struct sock_record udp = inet(NETID_UDP, AF_INET, "1.1.1.1", 53,
+				      "0.0.0.0", 0);
+	assert_true(matches("not autobound", &udp));
+	udp.sport = (uint16_t)rlo;
+	assert_true(matches("autobound", &udp));
 }
 
 /* cgroup PATH: the cgroup2 directory's id, under the mount or by path. */
