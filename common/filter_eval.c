@@ -46,24 +46,54 @@
 #include "filter_int.h"
 #include "sockenum.h"
 
-/* A socket as ss's sockstat holds it. */
-struct view {
-	int family;             /* AF_INET, AF_INET6 or AF_UNIX */
-	uint8_t src[16], dst[16]; /* v4 in the first 4 bytes, the rest zero */
-	int lport, rport;       /* inet ports; unix inode and peer inode */
-	uint32_t iface, mark;
-	uint64_t cgroup;
-	const char *name;       /* unix: the socket's name, NULL without */
-	bool kernel_auto;       /* the kernel's autobound, estimated */
+/* One socket being evaluated, and how: the fields below read it as ss's
+ * sockstat held it (unix sockets and RAW sockets read from /proc/net/raw
+ * have no device, mark or cgroup for ss). */
+struct eval {
+	const struct filter *f;
+	const struct snapshot *s;
+	const struct sock_record *r;
+	bool bare;              /* unix, or RAW from /proc */
+	bool kernel;            /* the kernel's way (else ss's) */
 };
 
-/* True if the first bits of a and b agree. */
-static bool prefix_equal(const uint8_t *a, const uint8_t *b, int bits)
+/* Address bytes of a socket without any (ss's zero bytes). */
+static const uint8_t zeros[16];
+
+/* The local or remote address bytes: 16, v4 in the first 4. */
+static inline const uint8_t *addr_of(const struct sock_record *r,
+				     bool local)
+{
+	if (r->family == AF_UNIX)
+		return zeros;
+	return local ? r->src : r->dst;
+}
+
+/* The local or remote "port": inet ports; unix inode and peer inode. */
+static inline int port_of(const struct sock_record *r, bool local)
+{
+	if (r->family == AF_UNIX)
+		return local ? (int)(uint32_t)r->inode : (int)r->peer_inode;
+	return local ? r->sport : r->dport;
+}
+
+/* A unix socket's name for ss, NULL without one. */
+static const char *name_of(const struct eval *e)
+{
+	if (!(e->r->has & SR_HAS_NAME))
+		return NULL;
+	return e->s ? snapshot_str(e->s, e->r->name) : "";
+}
+
+/* True if the first bits of a and b agree (a byte loop: prefixes are a
+ * few bytes, and a call to memcmp costs more). */
+static inline bool prefix_equal(const uint8_t *a, const uint8_t *b, int bits)
 {
 	int bytes = bits / 8, rest = bits % 8;
 
-	if (memcmp(a, b, (size_t)bytes) != 0)
-		return false;
+	for (int i = 0; i < bytes; i++)
+		if (a[i] != b[i])
+			return false;
 	if (!rest)
 		return true;
 	uint8_t mask = (uint8_t)(0xff << (8 - rest));
@@ -80,49 +110,60 @@ static bool v4mapped(const uint8_t *a)
 }
 
 /* The kernel's host condition (inet sockets only). */
-static bool kernel_host(const struct hostcond *hc, const struct view *v,
-			bool local)
+static bool kernel_host(const struct hostcond *hc,
+			const struct sock_record *r, bool local)
 {
 	const struct host_addr *e = &hc->addrs[0];
-	const uint8_t *a = local ? v->src : v->dst;
+	const uint8_t *a = addr_of(r, local);
 
-	if (hc->family == AF_UNIX || hc->family == AF_PACKET ||
-	    hc->family == AF_NETLINK || hc->family == AF_VSOCK)
-		return false;
-	if (hc->port != -1 && hc->port != (local ? v->lport : v->rport))
+	if (!hc->inet ||
+	    (hc->port != -1 && hc->port != port_of(r, local)))
 		return false;
 	if (!hc->naddrs)
 		return true;
-	if (e->family != AF_UNSPEC && e->family != v->family)
-		return e->family == AF_INET && v->family == AF_INET6 &&
+	if (e->family != AF_UNSPEC && e->family != r->family)
+		return e->family == AF_INET && r->family == AF_INET6 &&
 		       v4mapped(a) && prefix_equal(a + 12, e->addr, e->bits);
 	return !e->bits || prefix_equal(a, e->addr, e->bits);
 }
 
+/* ss's byte comparison of a socket address with a condition's: an IPv4
+ * address is 4 bytes followed by zeros for ss. */
+static bool user_bytes(const struct sock_record *r, const uint8_t *a,
+		       const struct host_addr *e)
+{
+	if (r->family != AF_INET || e->bits <= 32)
+		return prefix_equal(a, e->addr, e->bits);
+	return prefix_equal(a, e->addr, 32) &&
+	       prefix_equal(zeros, e->addr + 4, e->bits - 32);
+}
+
 /* ss's host condition: the bytes whatever the family; a unix glob. */
-static bool user_host(const struct hostcond *hc, const struct view *v,
+static bool user_host(const struct eval *ev, const struct hostcond *hc,
 		      bool local)
 {
-	const uint8_t *a = local ? v->src : v->dst;
+	const struct sock_record *r = ev->r;
+	const uint8_t *a = addr_of(r, local);
+	const char *name;
 
-	if (hc->family == AF_UNIX)
-		return v->family == AF_UNIX &&
-		       fnmatch(hc->pattern, local && v->name ? v->name : "",
-			       FNM_CASEFOLD) == 0;
-	if (hc->family == AF_PACKET || hc->family == AF_NETLINK ||
-	    hc->family == AF_VSOCK)
-		return false;
-	if (hc->port != -1 && hc->port != (local ? v->lport : v->rport))
+	if (hc->family == AF_UNIX) {
+		if (r->family != AF_UNIX)
+			return false;
+		name = local ? name_of(ev) : NULL;
+		return fnmatch(hc->pattern, name ? name : "", FNM_CASEFOLD) == 0;
+	}
+	if (!hc->inet ||
+	    (hc->port != -1 && hc->port != port_of(r, local)))
 		return false;
 	if (!hc->naddrs || !hc->addrs[0].bits)
 		return true;
-	if (v->family == AF_UNIX && local && v->name)
+	if (r->family == AF_UNIX && local && (r->has & SR_HAS_NAME))
 		return false;
 	for (int i = 0; i < hc->naddrs; i++) {
 		const struct host_addr *e = &hc->addrs[i];
 
-		if (prefix_equal(a, e->addr, e->bits) ||
-		    (e->family == AF_INET && v->family == AF_INET6 &&
+		if (user_bytes(r, a, e) ||
+		    (e->family == AF_INET && r->family == AF_INET6 &&
 		     v4mapped(a) && prefix_equal(a + 12, e->addr, e->bits)))
 			return true;
 	}
@@ -130,62 +171,68 @@ static bool user_host(const struct hostcond *hc, const struct view *v,
 }
 
 /* sport/dport >= or <= port: 16 bits in the kernel, an int in ss. */
-static bool port_cmp(const struct node *n, const struct view *v, bool kernel)
+static bool port_cmp(const struct eval *ev, const struct node *n)
 {
-	int have = n->local ? v->lport : v->rport;
-	int want = kernel ? (uint16_t)n->hc->port : n->hc->port;
+	int have = port_of(ev->r, n->local);
+	int want = ev->kernel ? (uint16_t)n->hc->port : n->hc->port;
 
 	return n->type == NODE_PORT_GE ? have >= want : have <= want;
 }
 
 /* autobound for ss: an autobind name (or none) for unix sockets, a local
  * port in the ephemeral range for inet ones. */
-static bool autobound(const struct filter *f, const struct view *v)
+static bool user_autobound(const struct eval *ev)
 {
-	const char *p = v->name;
+	const struct sock_record *r = ev->r;
+	const char *p;
 
-	if (v->family == AF_UNIX)
-		return !p || (p[0] == '@' && strlen(p) == 6 &&
-			      strspn(p + 1, "0123456789abcdef") == 5);
-	return v->lport >= f->port_lo && v->lport <= f->port_hi;
+	if (r->family != AF_UNIX)
+		return r->sport >= ev->f->port_lo && r->sport <= ev->f->port_hi;
+	p = name_of(ev);
+	return !p || (p[0] == '@' && strlen(p) == 6 &&
+		      strspn(p + 1, "0123456789abcdef") == 5);
 }
 
 /* autobound for the kernel, estimated (see the top). */
-static bool kernel_autobound(const struct filter *f,
-			     const struct sock_record *r)
+static bool kernel_autobound(const struct eval *ev)
 {
+	const struct sock_record *r = ev->r;
+
 	if (r->netid == NETID_TCP)
 		return r->state != SS_LISTEN;
 	if (r->netid == NETID_UDP)
-		return r->sport >= f->port_lo && r->sport <= f->port_hi;
+		return r->sport >= ev->f->port_lo && r->sport <= ev->f->port_hi;
 	return true;
 }
 
-/* Evaluate node n the kernel's way or ss's way. */
-static bool eval(const struct filter *f, const struct node *n,
-		 const struct view *v, bool kernel)
+/* Evaluate node n on the socket, the kernel's way or ss's. */
+static bool eval(const struct eval *ev, const struct node *n)
 {
+	const struct sock_record *r = ev->r;
+
 	switch (n->type) {
 	case NODE_AND:
-		return eval(f, n->left, v, kernel) && eval(f, n->right, v, kernel);
+		return eval(ev, n->left) && eval(ev, n->right);
 	case NODE_OR:
-		return eval(f, n->left, v, kernel) || eval(f, n->right, v, kernel);
+		return eval(ev, n->left) || eval(ev, n->right);
 	case NODE_NOT:
-		return !eval(f, n->left, v, kernel);
+		return !eval(ev, n->left);
 	case NODE_HOST:
-		return kernel ? kernel_host(n->hc, v, n->local) :
-				user_host(n->hc, v, n->local);
+		return ev->kernel ? kernel_host(n->hc, r, n->local) :
+				    user_host(ev, n->hc, n->local);
 	case NODE_PORT_GE:
 	case NODE_PORT_LE:
-		return port_cmp(n, v, kernel);
+		return port_cmp(ev, n);
 	case NODE_DEV:
-		return v->iface == n->ifindex;
+		return (ev->bare ? 0 : r->ifindex) == n->ifindex;
 	case NODE_MARK:
-		return (v->mark & n->mask) == n->mark;
+		return ((ev->bare || !(r->has & SR_HAS_MARK) ? 0 : r->mark) &
+			n->mask) == n->mark;
 	case NODE_CGROUP:
-		return v->cgroup == n->cgroup;
+		return (ev->bare || !(r->has & SR_HAS_CGROUP) ? 0 :
+			r->cgroup_id) == n->cgroup;
 	case NODE_AUTO:
-		return kernel ? v->kernel_auto : autobound(f, v);
+		return ev->kernel ? kernel_autobound(ev) : user_autobound(ev);
 	}
 	return false;
 }
@@ -228,48 +275,22 @@ void eval_prepare(struct filter *f)
 		term_port_range(&f->port_lo, &f->port_hi);
 }
 
-/* The socket as ss saw it: unix sockets and RAW sockets read from
- * /proc/net/raw carry no device, mark or cgroup for ss. */
-static void fill_view(const struct filter *f, struct view *v,
-		      const struct snapshot *s, const struct sock_record *r,
-		      bool procfs)
-{
-	size_t len = r->family == AF_INET6 ? 16 : 4;
-
-	memset(v, 0, sizeof(*v));
-	v->family = r->family;
-	if (r->family == AF_UNIX) {
-		v->lport = (int)(uint32_t)r->inode;
-		v->rport = (int)r->peer_inode;
-		if (r->has & SR_HAS_NAME)
-			v->name = s ? snapshot_str(s, r->name) : "";
-		return;
-	}
-	memcpy(v->src, r->src, len);
-	memcpy(v->dst, r->dst, len);
-	v->lport = r->sport;
-	v->rport = r->dport;
-	v->kernel_auto = kernel_autobound(f, r);
-	if (procfs)
-		return;
-	v->iface = r->ifindex;
-	v->mark = r->has & SR_HAS_MARK ? r->mark : 0;
-	v->cgroup = r->has & SR_HAS_CGROUP ? r->cgroup_id : 0;
-}
-
 /* 1 if r matches the expression part of f; see filter.h. */
 int filter_match(const struct filter *f, const struct snapshot *s,
 		 const struct sock_record *r)
 {
-	bool procfs = r->netid == NETID_RAW && (r->cookie & SR_COOKIE_PROCNET);
-	struct view v;
+	struct eval ev = { f, s, r, false, true };
 
 	if (!f || !f->root)
 		return 1;
-	fill_view(f, &v, s, r, procfs);
-	if (r->family == AF_UNIX || procfs || !f->bytecode)
-		return eval(f, f->root, &v, false);
-	if (!eval(f, f->root, &v, true))
+	ev.bare = r->family == AF_UNIX ||
+		  (r->netid == NETID_RAW && (r->cookie & SR_COOKIE_PROCNET));
+	if (ev.bare || !f->bytecode) {
+		ev.kernel = false;
+		return eval(&ev, f->root);
+	}
+	if (!eval(&ev, f->root))
 		return 0;
-	return !f->twofold || eval(f, f->root, &v, false);
+	ev.kernel = false;
+	return !f->twofold || eval(&ev, f->root);
 }

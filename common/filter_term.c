@@ -393,6 +393,8 @@ struct hostcond *term_host(struct term_ctx *t, const char *tok, bool is_port)
 		hostcond_free(hc);
 		return NULL;
 	}
+	hc->inet = hc->family == AF_UNSPEC || hc->family == AF_INET ||
+		   hc->family == AF_INET6;
 	if (fam != AF_UNSPEC) {
 		t->ctx->family = fam;
 		t->ctx->preferred = fam;
