@@ -282,18 +282,18 @@ static void bad_operand(struct parser *p, const char *kw, const char *t)
 	parse_error(p, "'%s' after '%s': %s", t, kw, p->term.why);
 }
 
-/* src/dst [EQ] HOST */
-static struct node *parse_host(struct parser *p, const char *kw, bool local)
+/* The operand of src/dst (an address) or sport/dport (a port) as a node
+ * of this type. */
+static struct node *host_node(struct parser *p, const char *kw,
+			      enum node_type type, bool local, bool is_port)
 {
-	const char *t;
+	const char *t = operand(p, kw, is_port ? "a port" : "an address");
 	struct node *n;
 
-	if (peek_is(p, W_EQ))
-		p->pos++;
-	if (!(t = operand(p, kw, "an address")) || !(n = node_new(p, NODE_HOST)))
+	if (!t || !(n = node_new(p, type)))
 		return NULL;
 	n->local = local;
-	if (!(n->hc = term_host(&p->term, t, false))) {
+	if (!(n->hc = term_host(&p->term, t, is_port))) {
 		bad_operand(p, kw, t);
 		node_free(n);
 		return NULL;
@@ -301,13 +301,19 @@ static struct node *parse_host(struct parser *p, const char *kw, bool local)
 	return n;
 }
 
+/* src/dst [EQ] HOST */
+static struct node *parse_host(struct parser *p, const char *kw, bool local)
+{
+	if (peek_is(p, W_EQ))
+		p->pos++;
+	return host_node(p, kw, NODE_HOST, local, false);
+}
+
 /* sport/dport [OP] PORT: <, >, != become negations as in ss. */
 static struct node *parse_port(struct parser *p, const char *kw, bool local)
 {
 	enum node_type type = NODE_HOST;
 	bool negate = false;
-	const char *t;
-	struct node *n;
 
 	if (peek_is(p, W_NE) || peek_is(p, W_GT) || peek_is(p, W_LT))
 		negate = true;
@@ -317,15 +323,7 @@ static struct node *parse_port(struct parser *p, const char *kw, bool local)
 		type = NODE_PORT_LE;
 	if (negate || type != NODE_HOST || peek_is(p, W_EQ))
 		p->pos++;
-	if (!(t = operand(p, kw, "a port")) || !(n = node_new(p, type)))
-		return NULL;
-	n->local = local;
-	if (!(n->hc = term_host(&p->term, t, true))) {
-		bad_operand(p, kw, t);
-		node_free(n);
-		return NULL;
-	}
-	return negated(p, n, negate);
+	return negated(p, host_node(p, kw, type, local, true), negate);
 }
 
 /* dev / fwmark / cgroup [EQ | NE] VALUE */

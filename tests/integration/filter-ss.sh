@@ -182,6 +182,24 @@ for chunk in "$WORK"/chunk.*; do
 		fi
 	done
 done
+# The filter applies to range scans too: show --since over the last
+# snapshot prints what show prints of it, under a "# TIME snapshot ID" line
+# (and nothing when no socket matches).
+last=$("$SOCKHIST" --db "$WORK/h.db" snapshots | awk 'END { print $1 }')
+# shellcheck disable=SC2016  # expanded by the inner shell
+ranged=$(head -n 80 "$WORK/exprs" | in_net sh -c '
+set -f
+bad=0
+while IFS="	" read -r f1 f2 expr; do
+	"$1" --db "$2" show $f1 $expr >"$3.a" 2>/dev/null
+	"$1" --db "$2" show --since "@$4" $f1 $expr 2>/dev/null | grep -v "^# " >"$3.b"
+	[ "$(wc -l <"$3.a")" -gt 1 ] || : >"$3.a"
+	cmp -s "$3.a" "$3.b" || { bad=$((bad + 1)); echo "range: $f1 $expr" >&2; }
+done
+echo "$bad"
+' sh "$SOCKHIST" "$WORK/h.db" "$WORK/range" "$last")
+[ "$ranged" = 0 ] || fail "$ranged filters differ between show and show --since"
+
 rows=$(wc -l <"$WORK/snap")
 [ "$rows" -ge 200 ] || fail "expected at least 200 sockets, got $((rows - 1))"
 
