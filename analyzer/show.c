@@ -48,10 +48,17 @@ static const struct opt_cmd show_cmd = {
 		 "[OPTIONS] [FILTER]",
 	.about = "Print the sockets of one snapshot (default: the latest) "
 		 "exactly as ss would have.\n"
-		 "FILTER := [ state STATE-FILTER ] [ EXPRESSION ], as in ss(8): "
-		 "src/dst ADDR[/LEN][:PORT],\n"
-		 "sport/dport OP PORT, and/or/not, ( ).  TIME: ISO 8601, HH:MM, "
-		 "epoch, -5m, now, @ID.",
+		 "FILTER := { state|exclude STATE } [ EXPRESSION ], ss(8)'s, "
+		 "from the operands and/or -F FILE:\n"
+		 "  src|dst [=] [inet:|inet6:|unix:]HOST  HOST: ADDR[/LEN][:PORT], "
+		 "[IPV6][:PORT], *:PORT, a unix glob\n"
+		 "  sport|dport [= != < > <= >=] PORT   dev|fwmark|cgroup [=|!=] "
+		 "NAME|MARK[/MASK]|PATH   autobound\n"
+		 "  and (&&), or (||), not (!), ( ), left to right.  "
+		 "STATE: a state or all, connected, synchronized,\n"
+		 "  bucket, big.  Devices, cgroups and the ephemeral range "
+		 "(autobound) are looked up here.\n"
+		 "TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID.",
 	.opts = show_opts,
 	.nopts = sizeof(show_opts) / sizeof(show_opts[0]),
 };

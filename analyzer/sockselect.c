@@ -28,7 +28,9 @@
 #define DB_UNIX (BIT(NETID_U_STR) | BIT(NETID_U_DGR) | BIT(NETID_U_SEQ))
 #define DB_INET (BIT(NETID_TCP) | BIT(NETID_UDP) | BIT(NETID_RAW))
 #define DB_ALL (DB_UNIX | DB_INET)
-enum { FAM_UNIX = 1, FAM_INET = 2, FAM_INET6 = 4 };
+/* FAM_OTHER: packet, netlink or vsock, which a filter's link:, netlink: or
+ * vsock: term can leave as the only family; nothing recorded has it. */
+enum { FAM_UNIX = 1, FAM_INET = 2, FAM_INET6 = 4, FAM_OTHER = 8 };
 
 /* The largest filter file read with -F. */
 #define FILTER_FILE_MAX (1 << 20)
@@ -104,24 +106,52 @@ static uint32_t family_dbs(uint32_t fam)
 	return fam == FAM_UNIX ? DB_UNIX : DB_INET;
 }
 
-/* Apply ss's defaults and merge tables with families (after the flags and
- * the state terms are known).  SEL_ALL means every state whenever -a, -l
- * and the state terms do not say, also after a table or family flag (whose
- * states are ss's connected ones otherwise). */
-static void settle(struct sock_select *sel, enum sel_default def)
+/* Apply ss's default tables and merge tables with families, as ss does
+ * after the flags and before it parses the filter expression. */
+static void settle_tables(struct sock_select *sel)
 {
-	if (!sel->state_filter && (sel->do_default || def == SEL_ALL))
-		sel->state_filter = def == SEL_ALL ? SS_ALL_MASK : SS_CONN_MASK;
 	if (sel->do_default)
 		sel->dbs = DB_ALL;
-	if (sel->state_filter)
-		sel->states = sel->state_filter;
 	for (unsigned n = 0; n < NETID_COUNT; n++)
 		if ((sel->dbs & BIT(n)) && !(db_families(n) & sel->families))
 			sel->families |= db_families(n);
 	for (uint32_t fam = FAM_UNIX; fam <= FAM_INET6; fam <<= 1)
 		if ((sel->families & fam) && !(family_dbs(fam) & sel->dbs))
 			sel->dbs |= family_dbs(fam);
+}
+
+/* Apply ss's default states once the state terms are known.  SEL_ALL
+ * means every state whenever -a, -l and the state terms do not say, also
+ * after a table or family flag (whose states are ss's connected ones
+ * otherwise). */
+static void settle_states(struct sock_select *sel, enum sel_default def)
+{
+	if (!sel->state_filter && (sel->do_default || def == SEL_ALL))
+		sel->state_filter = def == SEL_ALL ? SS_ALL_MASK : SS_CONN_MASK;
+	if (sel->state_filter)
+		sel->states = sel->state_filter;
+}
+
+/* A family-setting filter term leaves its family as the only one dumped,
+ * and the preferred one (ss's parse_hostcond calls filter_af_set). */
+static void filter_family(struct sock_select *sel, int af)
+{
+	switch (af) {
+	case AF_UNSPEC:
+		return;
+	case AF_UNIX:
+		sel->families = FAM_UNIX;
+		break;
+	case AF_INET:
+		sel->families = FAM_INET;
+		break;
+	case AF_INET6:
+		sel->families = FAM_INET6;
+		break;
+	default:
+		sel->families = FAM_OTHER;
+	}
+	sel->preferred = af;
 }
 
 /* Read the -F file ("-" is stdin) into a malloc'd string.  Returns NULL
@@ -141,9 +171,11 @@ static char *read_filter_file(const char *path)
 		err_msg(path, "out of memory");
 	} else {
 		n = fread(buf, 1, FILTER_FILE_MAX + 1, f);
-		if (ferror(f) || n > FILTER_FILE_MAX) {
+		if (ferror(f) || n > FILTER_FILE_MAX || memchr(buf, '\0', n)) {
 			err_msg(path, ferror(f) ? "read error" :
-				"a filter file larger than 1 MiB");
+				n > FILTER_FILE_MAX ?
+				"a filter file larger than 1 MiB" :
+				"not a text file (a NUL byte)");
 			free(buf);
 			buf = NULL;
 		} else {
@@ -155,33 +187,32 @@ static char *read_filter_file(const char *path)
 	return buf;
 }
 
-/* Parse the filter and settle the selection; see sockselect.h. */
+/* Parse the filter and settle the selection; see sockselect.h.  As in ss,
+ * the tables are settled before the expression is parsed (it depends on
+ * them), the states after. */
 int sock_select_finish(struct sock_select *sel, int n, char **operands,
 		       enum sel_default def)
 {
-	char err[256], *text = NULL;
+	char err[320], *text = NULL;
+	struct filter_ctx ctx = { .preferred = sel->preferred };
 	uint32_t states;
 
-	if (sel->filter_file) {
-		if (n > 0) {
-			err_msg(operands[0], "a FILTER and -F FILE together");
-			return -1;
-		}
-		if (!(text = read_filter_file(sel->filter_file)))
-			return -1;
-		operands = &text;
-		n = 1;
-	}
-	sel->filter = filter_parse(n, operands, &states, err, sizeof(err));
+	if (sel->filter_file && !(text = read_filter_file(sel->filter_file)))
+		return -1;
+	settle_tables(sel);
+	ctx.tcp = sel->dbs & BIT(NETID_TCP);
+	ctx.udp = sel->dbs & BIT(NETID_UDP);
+	sel->filter = filter_parse_ctx(n, operands, text, &ctx, &states, err,
+				       sizeof(err));
 	free(text);
 	if (!sel->filter) {
-		err_msg(sel->filter_file ? sel->filter_file : "filter", "%s",
-			err);
+		err_msg("filter", "%s", err);
 		return -1;
 	}
 	if (filter_states_given(sel->filter))
 		sel->state_filter = states;
-	settle(sel, def);
+	settle_states(sel, def);
+	filter_family(sel, ctx.family);
 	return 0;
 }
 

@@ -2,7 +2,7 @@
  * sockselect.h — which sockets of a snapshot a command looks at, chosen the
  * way iproute2 6.1's `ss` chooses them: table and family flags (-t -u -w -x
  * -4 -6), -a / -l, and the FILTER (state terms and an expression, from the
- * operands or from -F FILE).  show, hist, diff and trace share it, so a
+ * operands and/or from -F FILE).  show, hist, diff and trace share it, so a
  * FILTER means the same everywhere; they differ only in the default states
  * (ss's "connected" for show, every state for the others).
  *
@@ -58,9 +58,12 @@ void sock_select_init(struct sock_select *sel);
  * Returns true if it was. */
 bool sock_select_opt(struct sock_select *sel, int id, const char *arg);
 
-/* Parse the FILTER from operands[0..n) or from the -F file (not both), and
- * settle the states, tables and families.  Returns 0, or -1 after printing
- * a one-line error (a bad filter points at the offending token). */
+/* Parse the FILTER from operands[0..n) and the -F file (both may be given:
+ * ss reads the state words from the operands, then the expression from the
+ * operands and then the file), and settle the states, tables and families,
+ * including the family a filter's family prefix leaves (`src unix:/run/d*`
+ * lists unix sockets only).  Returns 0, or -1 after printing a one-line
+ * error (a bad filter points at the offending word). */
 int sock_select_finish(struct sock_select *sel, int n, char **operands,
 		       enum sel_default def);
 

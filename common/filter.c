@@ -1,112 +1,89 @@
 /*
- * filter.c — the ss filter language: a tokenizer, a recursive-descent parser
- * building a small AST, and an evaluator over socket records.
+ * filter.c — the ss filter language: the words, the grammar, the syntax
+ * tree.  Operands are read in filter_term.c, evaluated in filter_eval.c.
  *
- * Grammar (the language iproute2 6.1 `ss` accepts, same evaluation order):
+ * Grammar (our own, accepting what iproute2 6.1's ss accepts, with the
+ * same meaning; ss's misc/ssfilter.y joins every operator left to right):
  *
  *   filter   := { ("state" | "exclude" | "excl") STATE } [ exprlist ]
- *   exprlist := expr { [ AND | OR ] expr }     left to right, equal precedence
- *   expr     := "(" exprlist ")" | NOT expr | cond
- *   cond     := ("src" | "dst") [ EQ ] HOST
- *             | ("sport" | "dport") [ OP ] PORT
+ *   exprlist := expr { [ AND | OR ] expr }     left to right, one precedence
+ *   expr     := "(" exprlist ")" | NOT expr | term
+ *   term     := ("src" | "dst") [ EQ ] HOST
+ *             | ("sport" | "dport") [ EQ | NE | LT | GT | LE | GE ] PORT
+ *             | "dev" [ EQ | NE ] DEV
+ *             | "fwmark" [ EQ | NE ] MARK
+ *             | "cgroup" [ EQ | NE ] PATH
+ *             | "autobound"
  *   AND := "and" | "&" | "&&"      OR := "or" | "|" | "||"    NOT := "not" | "!"
- *   OP  := EQ | "!=" ne neq | "<" lt | ">" gt | "<=" le leq | ">=" ge geq
- *   EQ  := "=" | "==" | "eq"
- *   HOST := "*" | ADDR[/LEN][:PORT] | "[" IPV6[/LEN] "]"[:PORT] | "*:"PORT
- *   PORT := [":"] (NUMBER | SERVICE | "*")
+ *   EQ := "=" | "==" | "eq"        NE := "!=" | "ne" | "neq"
+ *   LT := "<" | "lt"   GT := ">" | "gt"   LE := "<=" | "le" | "leq"
+ *   GE := ">=" | "ge" | "geq"
  *
- * Like ss, `a or b and c` means `(a or b) and c`, adjacency means "and", and
- * every argument is split further at blanks, so "sport = :22" may be one
- * argument.  State terms may only lead the filter (ss handles them before the
- * expression); their result is returned apart as a state bitmask.
+ * So `a or b and c` is `(a or b) and c`; `sport > X` is `not sport <= X`,
+ * `sport < X` is `not sport >= X` and `!=` is `not =`, as ss builds them
+ * (which matters: see filter_eval.c).  The operator and keyword words are
+ * never operands.
  *
- * Evaluation follows what ss effectively applies: for inet sockets the kernel
- * bytecode semantics (a family mismatch fails, except an IPv4 condition on a
- * v4-mapped IPv6 address); for unix sockets ss's userspace matcher, where the
- * local "port" is the inode and the peer "port" the peer's inode.
- *
- * The AST has one node kind per predicate so later predicates (dev, fwmark,
- * cgroup, unix globs, autobound) are new node kinds, not new grammar paths.
+ * Words, as ss's lexer splits them: the state words are whole
+ * command-line words at the start; the other command-line words split at
+ * blanks; a filter file splits into lines (a line starting with '#' or '0'
+ * is skipped) and the lines at blanks; a backslash keeps the next
+ * character in the word.
  */
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <netdb.h>
-#include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 
-#include "filter.h"
-#include "sockenum.h"
+#include "filter_int.h"
 
-#define ALL_STATES ((1u << SS_MAX_STATE) - 1 - (1u << SS_NEW_SYN_RECV))
-#define STATE_BIT(s) (1u << (s))
-
-enum node_type {
-	NODE_AND,
-	NODE_OR,
-	NODE_NOT,
-	NODE_HOST,      /* src/dst/sport/dport equality */
-	NODE_PORT_GE,   /* sport/dport >= port */
-	NODE_PORT_LE,   /* sport/dport <= port */
-};
-
-/* An address/port condition on one end of the socket. */
-struct hostcond {
-	bool local;            /* src/sport (true) or dst/dport (false) */
-	int family;            /* AF_UNSPEC, AF_INET or AF_INET6 */
-	int prefix_len;        /* 0: any address */
-	int port;              /* -1: any port */
-	uint8_t addr[16];
-};
-
-struct node {
-	enum node_type type;
-	struct node *left, *right;  /* AND/OR: both; NOT: left */
-	struct hostcond hc;         /* HOST, PORT_GE, PORT_LE */
-};
-
-struct filter {
-	struct node *root;          /* NULL: everything matches */
-	bool states_given;          /* state/exclude terms were present */
-};
-
-/* Tokens are slices of the arguments split at blanks. */
+/* A word of the filter and where it came from, for messages. */
 struct token {
 	char *text;
+	int word;       /* 1-based word of the command-line filter, or 0 */
+	int line;       /* line of the filter file, or 0 */
 };
 
 struct parser {
 	struct token *toks;
 	int ntoks, pos;
+	struct term_ctx term;
 	char *err;
 	unsigned errlen;
 	bool failed;
 };
 
-/* Record the first error as "<reason> at '<token>'" (or at end of filter). */
-static void parse_error(struct parser *p, const char *reason)
+/* Record the first error: the message, then where (the current word). */
+static void parse_error(struct parser *p, const char *fmt, ...)
 {
+	char msg[256];
+	va_list ap;
+
 	if (p->failed)
 		return;
 	p->failed = true;
-	if (p->pos < p->ntoks)
-		snprintf(p->err, p->errlen, "%s at '%s'", reason,
-			 p->toks[p->pos].text);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->pos >= p->ntoks)
+		snprintf(p->err, p->errlen, "%s (at the end of the filter)", msg);
+	else if (p->toks[p->pos].line)
+		snprintf(p->err, p->errlen, "%s (line %d of the filter file)",
+			 msg, p->toks[p->pos].line);
 	else
-		snprintf(p->err, p->errlen, "%s at end of filter", reason);
+		snprintf(p->err, p->errlen, "%s (word %d of the filter)", msg,
+			 p->toks[p->pos].word);
 }
 
-/* The current token's text, or NULL at the end. */
+/* The current word, or NULL at the end. */
 static const char *peek(const struct parser *p)
 {
 	return p->pos < p->ntoks ? p->toks[p->pos].text : NULL;
 }
 
-/* True if the current token is one of the NULL-terminated words. */
+/* True if the current word is one of the NULL-terminated words. */
 static bool peek_is(const struct parser *p, const char *const *words)
 {
 	const char *t = peek(p);
@@ -127,31 +104,101 @@ static const char *const W_GT[] = { ">", "gt", NULL };
 static const char *const W_LE[] = { "<=", "le", "leq", NULL };
 static const char *const W_GE[] = { ">=", "ge", "geq", NULL };
 static const char *const W_STATE[] = { "state", "exclude", "excl", NULL };
+/* Words ss's lexer always reads as keywords, never as operands. */
+static const char *const W_RESERVED[] = {
+	"and", "&", "&&", "or", "|", "||", "not", "!", "(", ")", "=", "==",
+	"eq", "!=", "ne", "neq", "<", "lt", ">", "gt", "<=", "le", "leq", ">=",
+	"ge", "geq", "src", "dst", "sport", "dport", "dev", "fwmark", "cgroup",
+	"autobound", NULL
+};
 
-/* Split every argument at white space (a -F file has newlines) into a
- * freshly allocated token array whose texts live in *buf.  Returns the
- * count or -ENOMEM. */
-static int tokenize(int argc, char **argv, struct token **toks, char **buf)
+/* ---- words ---- */
+
+/* A growing array of words over copies of their text. */
+struct words {
+	struct token *toks;
+	int n, cap;
+};
+
+/* Append one word (a malloc'd copy of len bytes of s, backslashes
+ * resolved as ss does). */
+static int add_word(struct words *w, const char *s, size_t len, int word,
+		    int line)
 {
-	size_t total = 0;
-	int n = 0;
+	char *text = malloc(len + 1), *o = text;
 
-	for (int i = 0; i < argc; i++)
-		total += strlen(argv[i]) + 1;
-	*buf = malloc(total + 1);
-	*toks = malloc(sizeof(**toks) * (total / 2 + 1));
-	if (!*buf || !*toks)
+	if (!text)
 		return -ENOMEM;
-	char *w = *buf;
-	for (int i = 0; i < argc; i++) {
-		strcpy(w, argv[i]);
-		for (char *save, *t = strtok_r(w, " \t\n\r\v\f", &save); t;
-		     t = strtok_r(NULL, " \t\n\r\v\f", &save))
-			(*toks)[n++].text = t;
-		w += strlen(argv[i]) + 1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && ++i == len)
+			break;
+		*o++ = s[i];
 	}
-	return n;
+	*o = '\0';
+	if (w->n == w->cap) {
+		int cap = w->cap ? 2 * w->cap : 16;
+		struct token *t = realloc(w->toks, sizeof(*t) * (size_t)cap);
+
+		if (!t) {
+			free(text);
+			return -ENOMEM;
+		}
+		w->toks = t;
+		w->cap = cap;
+	}
+	w->toks[w->n++] = (struct token){ text, word, line };
+	return 0;
 }
+
+/* Split s (up to end) at blanks into words; a backslash keeps the next
+ * character.  *word numbers command-line words (line 0). */
+static int split_blanks(struct words *w, const char *s, const char *end,
+			int *word, int line)
+{
+	while (s < end) {
+		const char *start;
+
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s == end)
+			break;
+		start = s;
+		while (s < end && *s != ' ' && *s != '\t')
+			s += *s == '\\' && s + 1 < end ? 2 : 1;
+		if (add_word(w, start, (size_t)(s - start), line ? 0 : ++*word,
+			     line) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Split the text of a filter file into words, line by line. */
+static int split_file(struct words *w, const char *file)
+{
+	int line = 0, word = 0;
+
+	while (*file) {
+		const char *nl = strchr(file, '\n');
+		const char *end = nl ? nl : file + strlen(file);
+
+		line++;
+		if (*file != '#' && *file != '0' &&
+		    split_blanks(w, file, end, &word, line) < 0)
+			return -ENOMEM;
+		file = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+/* Free the words. */
+static void words_free(struct words *w)
+{
+	for (int i = 0; i < w->n; i++)
+		free(w->toks[i].text);
+	free(w->toks);
+}
+
+/* ---- the tree ---- */
 
 /* Allocate a node; NULL (and an error) when out of memory. */
 static struct node *node_new(struct parser *p, enum node_type type)
@@ -165,247 +212,18 @@ static struct node *node_new(struct parser *p, enum node_type type)
 	return n;
 }
 
-/* Free an AST. */
+/* Free a tree. */
 static void node_free(struct node *n)
 {
 	if (!n)
 		return;
 	node_free(n->left);
 	node_free(n->right);
+	hostcond_free(n->hc);
 	free(n);
 }
 
-/* ---- states ---- */
-
-/* The state groups ss knows besides single state names. */
-static uint32_t state_group(const char *name)
-{
-	static const struct {
-		const char *name;
-		uint32_t mask;
-	} groups[] = {
-		{ "all", ALL_STATES },
-		{ "connected", ALL_STATES & ~(STATE_BIT(SS_CLOSE) |
-					      STATE_BIT(SS_LISTEN)) },
-		{ "synchronized", ALL_STATES & ~(STATE_BIT(SS_CLOSE) |
-						 STATE_BIT(SS_LISTEN) |
-						 STATE_BIT(SS_SYN_SENT)) },
-		{ "bucket", STATE_BIT(SS_SYN_RECV) | STATE_BIT(SS_TIME_WAIT) },
-		{ "big", ALL_STATES & ~(STATE_BIT(SS_SYN_RECV) |
-					STATE_BIT(SS_TIME_WAIT)) },
-	};
-
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (strcasecmp(name, groups[i].name) == 0)
-			return groups[i].mask;
-	return 0;
-}
-
-/* Mask for one state word: a group, an ss alias or a state name. */
-static uint32_t state_mask(const char *name)
-{
-	char lower[32];
-	size_t i;
-	int st;
-
-	uint32_t m = state_group(name);
-	if (m)
-		return m;
-	for (i = 0; name[i] && i < sizeof(lower) - 1; i++)
-		lower[i] = (char)tolower((unsigned char)name[i]);
-	lower[i] = '\0';
-	if (strcmp(lower, "close") == 0 || strcmp(lower, "closed") == 0)
-		return STATE_BIT(SS_CLOSE);
-	if (strcmp(lower, "syn-rcv") == 0)
-		return STATE_BIT(SS_SYN_RECV);
-	if (strcmp(lower, "unknown") == 0)
-		return STATE_BIT(SS_UNKNOWN_);
-	st = state_from_name(lower);
-	if (st < 0 || st >= SS_MAX_STATE || st == SS_NEW_SYN_RECV)
-		return 0;
-	return STATE_BIT(st);
-}
-
-/* Parse the leading state/exclude terms the way ss does: the first `state`
- * starts from nothing, the first `exclude` from all states. */
-static uint32_t parse_states(struct parser *p)
-{
-	uint32_t states = 0;
-	bool seen = false;
-
-	while (!p->failed && peek_is(p, W_STATE)) {
-		bool exclude = strcmp(peek(p), "state") != 0;
-
-		p->pos++;
-		if (!peek(p)) {
-			parse_error(p, "a state name is expected");
-			break;
-		}
-		uint32_t m = state_mask(peek(p));
-		if (!m) {
-			parse_error(p, "unknown state");
-			break;
-		}
-		if (!seen)
-			states = exclude ? ALL_STATES : 0;
-		states = exclude ? states & ~m : states | m;
-		seen = true;
-		p->pos++;
-	}
-	return states;
-}
-
-/* ---- addresses and ports ---- */
-
-/* Parse a port: a number, a service name (tcp or udp), "*" or "" for any.
- * Returns 0 and sets *port, or -1. */
-static int parse_port(const char *s, int *port)
-{
-	char *end;
-	long v;
-
-	if (*s == '\0' || strcmp(s, "*") == 0) {
-		*port = -1;
-		return 0;
-	}
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (end != s && *end == '\0' && errno == 0) {
-		if (v < 0 || v > 65535)
-			return -1;
-		*port = (int)v;
-		return 0;
-	}
-	struct servent *tcp = getservbyname(s, "tcp");
-	int tport = tcp ? ntohs((uint16_t)tcp->s_port) : -1;
-	struct servent *udp = getservbyname(s, "udp");
-	int uport = udp ? ntohs((uint16_t)udp->s_port) : -1;
-	if (tport < 0 && uport < 0)
-		return -1;
-	if (tport >= 0 && uport >= 0 && tport != uport)
-		return -1;
-	*port = tport >= 0 ? tport : uport;
-	return 0;
-}
-
-/* Parse dotted IPv4 with one to four parts ("10" = 10.0.0.0), as ss does. */
-static int parse_ipv4(const char *s, uint8_t out[4])
-{
-	int parts = 0;
-
-	memset(out, 0, 4);
-	while (*s) {
-		char *end;
-		unsigned long v;
-
-		if (parts == 4 || !isdigit((unsigned char)*s))
-			return -1;
-		v = strtoul(s, &end, 10);
-		if (v > 255)
-			return -1;
-		out[parts++] = (uint8_t)v;
-		s = end;
-		if (*s == '.' && s[1])
-			s++;
-		else if (*s)
-			return -1;
-	}
-	return parts ? 0 : -1;
-}
-
-/* Parse ADDR[/LEN] (no port) into hc.  Returns 0 or -1. */
-static int parse_prefix(const char *s, struct hostcond *hc)
-{
-	char addr[INET6_ADDRSTRLEN + 8];
-	char *slash, *end;
-	int maxlen;
-
-	if (strlen(s) >= sizeof(addr))
-		return -1;
-	strcpy(addr, s);
-	if (strcmp(addr, "any") == 0 || strcmp(addr, "all") == 0 ||
-	    strcmp(addr, "default") == 0)
-		return 0;
-	slash = strchr(addr, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (strchr(addr, ':')) {
-		if (inet_pton(AF_INET6, addr, hc->addr) != 1)
-			return -1;
-		hc->family = AF_INET6;
-		maxlen = 128;
-	} else {
-		if (parse_ipv4(addr, hc->addr) < 0)
-			return -1;
-		hc->family = AF_INET;
-		maxlen = 32;
-	}
-	hc->prefix_len = maxlen;
-	if (slash) {
-		long v = strtol(slash, &end, 10);
-
-		if (end == slash || *end || v < 0 || v > maxlen)
-			return -1;
-		hc->prefix_len = (int)v;
-	}
-	return 0;
-}
-
-/* Split a src/dst operand into its address and port parts, as ss does:
- * "[v6]:port", "*:port", or the last ':' after any '/'.  Works in place on
- * buf; sets *addr and *port (port may be NULL).  Returns 0 or -1. */
-static int split_host(char *buf, char **addr, char **port)
-{
-	*addr = buf;
-	*port = NULL;
-	if (buf[0] == '[') {
-		char *close = strchr(buf, ']');
-
-		if (!close)
-			return -1;
-		*addr = buf + 1;
-		*close = '\0';
-		*port = close + 1;
-		if (**port && **port != ':')
-			return -1;
-	} else if (buf[0] == '*') {
-		if (buf[1] && buf[1] != ':')
-			return -1;
-		*port = buf + 1;
-		buf[0] = '\0';
-	} else {
-		char *slash = strchr(buf, '/');
-
-		*port = strrchr(slash ? slash : buf, ':');
-	}
-	if (*port && **port == ':')
-		*(*port)++ = '\0';
-	return 0;
-}
-
-/* Parse a src/dst operand into hc. */
-static int parse_host(const char *tok, struct hostcond *hc)
-{
-	char buf[128];
-	char *addr, *port;
-
-	if (strlen(tok) >= sizeof(buf))
-		return -1;
-	strcpy(buf, tok);
-	if (split_host(buf, &addr, &port) < 0)
-		return -1;
-	if (port && parse_port(port, &hc->port) < 0)
-		return -1;
-	if (*addr && strcmp(addr, "*") != 0 && parse_prefix(addr, hc) < 0)
-		return -1;
-	return 0;
-}
-
-/* ---- expressions ---- */
-
-static struct node *parse_exprlist(struct parser *p);
-
-/* Combine two subtrees under a binary node (frees both on failure). */
+/* Join two subtrees under a binary node (frees both on failure). */
 static struct node *node_join(struct parser *p, enum node_type type,
 			      struct node *l, struct node *r)
 {
@@ -421,98 +239,170 @@ static struct node *node_join(struct parser *p, enum node_type type,
 	return n;
 }
 
-/* src/dst [=] HOST */
-static struct node *parse_host_cond(struct parser *p, bool local)
+/* Put n under a NOT node when negate (frees n on failure). */
+static struct node *negated(struct parser *p, struct node *n, bool negate)
 {
-	struct node *n;
-
-	p->pos++;
-	if (peek_is(p, W_EQ))
-		p->pos++;
-	if (!peek(p)) {
-		parse_error(p, "an address is expected");
-		return NULL;
-	}
-	if (!(n = node_new(p, NODE_HOST)))
-		return NULL;
-	n->hc.local = local;
-	n->hc.port = -1;
-	if (parse_host(peek(p), &n->hc) < 0) {
-		parse_error(p, "an address[/prefix][:port] is expected");
-		free(n);
-		return NULL;
-	}
-	p->pos++;
-	return n;
-}
-
-/* Build the node for `port OP value`: <, >, != become negations as in ss. */
-static struct node *port_node(struct parser *p, enum node_type type,
-			      bool negate, const struct hostcond *hc)
-{
-	struct node *n = node_new(p, type);
 	struct node *no;
 
-	if (!n)
-		return NULL;
-	n->hc = *hc;
-	if (!negate)
+	if (!n || !negate)
 		return n;
 	if (!(no = node_new(p, NODE_NOT))) {
-		free(n);
+		node_free(n);
 		return NULL;
 	}
 	no->left = n;
 	return no;
 }
 
-/* sport/dport [OP] PORT */
-static struct node *parse_port_cond(struct parser *p, bool local)
-{
-	struct hostcond hc = { .local = local, .port = -1 };
-	enum node_type type = NODE_HOST;
-	bool negate = false;
+/* ---- terms ---- */
 
-	p->pos++;
-	if (peek_is(p, W_EQ)) {
-		p->pos++;
-	} else if (peek_is(p, W_NE)) {
-		negate = true;
-		p->pos++;
-	} else if (peek_is(p, W_GE) || peek_is(p, W_LT)) {
-		negate = peek_is(p, W_LT);
-		type = NODE_PORT_GE;
-		p->pos++;
-	} else if (peek_is(p, W_LE) || peek_is(p, W_GT)) {
-		negate = peek_is(p, W_GT);
-		type = NODE_PORT_LE;
-		p->pos++;
-	}
-	if (!peek(p)) {
-		parse_error(p, "a port is expected");
-		return NULL;
-	}
-	const char *t = peek(p);
-	if (parse_port(t[0] == ':' ? t + 1 : t, &hc.port) < 0) {
-		parse_error(p, "a port number or service name is expected");
-		return NULL;
-	}
-	p->pos++;
-	return port_node(p, type, negate, &hc);
-}
-
-/* expr := "(" exprlist ")" | NOT expr | cond */
-static struct node *parse_expr(struct parser *p)
+/* The operand after keyword kw: the current word unless it is missing or
+ * a keyword.  Advances past it. */
+static const char *operand(struct parser *p, const char *kw, const char *what)
 {
 	const char *t = peek(p);
 
 	if (!t) {
-		parse_error(p, "an expression is expected");
+		parse_error(p, "%s is expected after '%s'", what, kw);
+		return NULL;
+	}
+	if (peek_is(p, W_RESERVED)) {
+		parse_error(p, "%s is expected after '%s', not '%s'", what, kw,
+			    t);
+		return NULL;
+	}
+	p->pos++;
+	return t;
+}
+
+/* Report a bad operand: the word, its keyword, and why. */
+static void bad_operand(struct parser *p, const char *kw, const char *t)
+{
+	p->pos--;
+	parse_error(p, "'%s' after '%s': %s", t, kw, p->term.why);
+}
+
+/* The operand of src/dst (an address) or sport/dport (a port) as a node
+ * of this type. */
+static struct node *host_node(struct parser *p, const char *kw,
+			      enum node_type type, bool local, bool is_port)
+{
+	const char *t = operand(p, kw, is_port ? "a port" : "an address");
+	struct node *n;
+
+	if (!t || !(n = node_new(p, type)))
+		return NULL;
+	n->local = local;
+	if (!(n->hc = term_host(&p->term, t, is_port))) {
+		bad_operand(p, kw, t);
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* src/dst [EQ] HOST */
+static struct node *parse_host(struct parser *p, const char *kw, bool local)
+{
+	if (peek_is(p, W_EQ))
+		p->pos++;
+	return host_node(p, kw, NODE_HOST, local, false);
+}
+
+/* sport/dport [OP] PORT: <, >, != become negations as in ss. */
+static struct node *parse_port(struct parser *p, const char *kw, bool local)
+{
+	enum node_type type = NODE_HOST;
+	bool negate = false;
+
+	if (peek_is(p, W_NE) || peek_is(p, W_GT) || peek_is(p, W_LT))
+		negate = true;
+	if (peek_is(p, W_GE) || peek_is(p, W_LT))
+		type = NODE_PORT_GE;
+	else if (peek_is(p, W_LE) || peek_is(p, W_GT))
+		type = NODE_PORT_LE;
+	if (negate || type != NODE_HOST || peek_is(p, W_EQ))
+		p->pos++;
+	return negated(p, host_node(p, kw, type, local, true), negate);
+}
+
+/* dev / fwmark / cgroup [EQ | NE] VALUE */
+static struct node *parse_value(struct parser *p, const char *kw,
+				enum node_type type)
+{
+	static const char *const what[] = {
+		[NODE_DEV] = "a device", [NODE_MARK] = "a mark",
+		[NODE_CGROUP] = "a cgroup path",
+	};
+	bool negate = peek_is(p, W_NE);
+	const char *t;
+	struct node *n;
+	int r;
+
+	if (negate || peek_is(p, W_EQ))
+		p->pos++;
+	if (!(t = operand(p, kw, what[type])) || !(n = node_new(p, type)))
+		return NULL;
+	if (type == NODE_DEV)
+		r = term_dev(&p->term, t, &n->ifindex);
+	else if (type == NODE_MARK)
+		r = term_mark(&p->term, t, &n->mark, &n->mask);
+	else
+		r = term_cgroup(&p->term, t, &n->cgroup);
+	if (r < 0) {
+		bad_operand(p, kw, t);
+		node_free(n);
+		return NULL;
+	}
+	return negated(p, n, negate);
+}
+
+/* ---- expressions ---- */
+
+static struct node *parse_exprlist(struct parser *p);
+
+/* term: one of the keywords, then its operator and operand. */
+static struct node *parse_term(struct parser *p)
+{
+	const char *t = peek(p);
+
+	if (peek_is(p, W_STATE)) {
+		parse_error(p, "'%s' terms come first, as separate words before "
+			    "the expression", t);
+		return NULL;
+	}
+	p->pos++;
+	if (strcmp(t, "src") == 0 || strcmp(t, "dst") == 0)
+		return parse_host(p, t, t[0] == 's');
+	if (strcmp(t, "sport") == 0 || strcmp(t, "dport") == 0)
+		return parse_port(p, t, t[0] == 's');
+	if (strcmp(t, "dev") == 0)
+		return parse_value(p, t, NODE_DEV);
+	if (strcmp(t, "fwmark") == 0)
+		return parse_value(p, t, NODE_MARK);
+	if (strcmp(t, "cgroup") == 0)
+		return parse_value(p, t, NODE_CGROUP);
+	if (strcmp(t, "autobound") == 0)
+		return node_new(p, NODE_AUTO);
+	p->pos--;
+	parse_error(p, "unknown filter term '%s'", t);
+	return NULL;
+}
+
+/* expr := "(" exprlist ")" | NOT expr | term */
+static struct node *parse_expr(struct parser *p)
+{
+	const char *t = peek(p);
+	struct node *n;
+
+	if (!t || strcmp(t, ")") == 0 || peek_is(p, W_AND) || peek_is(p, W_OR)) {
+		parse_error(p, t ? "an expression is expected before '%s'" :
+			    "an expression is expected", t);
 		return NULL;
 	}
 	if (strcmp(t, "(") == 0) {
 		p->pos++;
-		struct node *n = parse_exprlist(p);
+		n = parse_exprlist(p);
 		if (n && !(peek(p) && strcmp(peek(p), ")") == 0)) {
 			parse_error(p, "')' is expected");
 			node_free(n);
@@ -523,24 +413,9 @@ static struct node *parse_expr(struct parser *p)
 	}
 	if (peek_is(p, W_NOT)) {
 		p->pos++;
-		struct node *sub = parse_expr(p);
-		struct node *n = sub ? node_new(p, NODE_NOT) : NULL;
-		if (!n) {
-			node_free(sub);
-			return NULL;
-		}
-		n->left = sub;
-		return n;
+		return negated(p, parse_expr(p), true);
 	}
-	if (strcmp(t, "src") == 0 || strcmp(t, "dst") == 0)
-		return parse_host_cond(p, t[0] == 's');
-	if (strcmp(t, "sport") == 0 || strcmp(t, "dport") == 0)
-		return parse_port_cond(p, t[0] == 's');
-	if (peek_is(p, W_STATE))
-		parse_error(p, "state terms must come before the expression");
-	else
-		parse_error(p, "unknown filter term");
-	return NULL;
+	return parse_term(p);
 }
 
 /* exprlist := expr { [AND|OR] expr }, strictly left to right. */
@@ -560,36 +435,90 @@ static struct node *parse_exprlist(struct parser *p)
 	return n;
 }
 
-/* Parse the whole filter; see filter.h. */
-struct filter *filter_parse(int argc, char **argv, uint32_t *states_out,
-			    char *err, unsigned errlen)
+/* The leading state words of argv, as ss's main() reads them: the first
+ * `state` starts from no state, the first `exclude` from all.  Returns the
+ * number of words used, or -1 after an error. */
+static int parse_states(struct parser *p, int argc, char **argv,
+			uint32_t *states)
 {
-	struct parser p = { .err = err, .errlen = errlen };
+	int i = 0;
+
+	while (i < argc && (strcmp(argv[i], "state") == 0 ||
+			    strcmp(argv[i], "exclude") == 0 ||
+			    strcmp(argv[i], "excl") == 0)) {
+		bool exclude = argv[i][0] == 'e';
+		uint32_t m = i + 1 < argc ? term_state(argv[i + 1]) : 0;
+
+		if (!m) {
+			if (i + 1 < argc)
+				snprintf(p->err, p->errlen, "unknown state '%s' "
+					 "(word %d of the filter)", argv[i + 1],
+					 i + 2);
+			else
+				snprintf(p->err, p->errlen, "a state name is "
+					 "expected after '%s' (at the end of "
+					 "the filter)", argv[i]);
+			p->failed = true;
+			return -1;
+		}
+		if (i == 0)
+			*states = exclude ? FILTER_ALL_STATES : 0;
+		*states = exclude ? *states & ~m : *states | m;
+		i += 2;
+	}
+	return i;
+}
+
+/* Parse the whole filter; see filter.h. */
+struct filter *filter_parse_ctx(int argc, char **argv, const char *file,
+				struct filter_ctx *ctx, uint32_t *states_out,
+				char *err, unsigned errlen)
+{
+	struct parser p = { .term.ctx = ctx, .err = err, .errlen = errlen };
 	struct filter *f = calloc(1, sizeof(*f));
-	char *buf = NULL;
+	struct words w = { 0 };
+	int nstate, word;
 
 	*states_out = 0;
-	p.ntoks = f ? tokenize(argc, argv, &p.toks, &buf) : -ENOMEM;
-	if (p.ntoks < 0) {
+	ctx->family = AF_UNSPEC;
+	if (!f) {
 		snprintf(err, errlen, "out of memory");
-		p.failed = true;
+		return NULL;
 	}
-	if (!p.failed) {
-		f->states_given = peek_is(&p, W_STATE);
-		*states_out = parse_states(&p);
-	}
-	if (!p.failed && peek(&p)) {
+	nstate = parse_states(&p, argc, argv, states_out);
+	f->states_given = nstate > 0;
+	word = nstate;
+	for (int i = nstate; i >= 0 && i < argc && !p.failed; i++)
+		if (split_blanks(&w, argv[i], argv[i] + strlen(argv[i]), &word,
+				 0) < 0)
+			parse_error(&p, "out of memory");
+	if (nstate >= 0 && !p.failed && file && split_file(&w, file) < 0)
+		parse_error(&p, "out of memory");
+	p.toks = w.toks;
+	p.ntoks = w.n;
+	if (nstate >= 0 && !p.failed && p.ntoks) {
 		f->root = parse_exprlist(&p);
 		if (!p.failed && peek(&p))
-			parse_error(&p, "unbalanced ')'");
+			parse_error(&p, "')' without its '('");
 	}
-	free(p.toks);
-	free(buf);
-	if (p.failed) {
+	words_free(&w);
+	if (nstate < 0 || p.failed) {
 		filter_free(f);
 		return NULL;
 	}
+	eval_prepare(f);
 	return f;
+}
+
+/* The filter from the command line alone; see filter.h. */
+struct filter *filter_parse(int argc, char **argv, uint32_t *states_out,
+			    char *err, unsigned errlen)
+{
+	struct filter_ctx ctx = { .preferred = AF_UNSPEC, .tcp = true,
+				  .udp = true };
+
+	return filter_parse_ctx(argc, argv, NULL, &ctx, states_out, err,
+				errlen);
 }
 
 /* Free a parsed filter (NULL is fine). */
@@ -611,95 +540,4 @@ int filter_states_given(const struct filter *f)
 int filter_has_expression(const struct filter *f)
 {
 	return f && f->root;
-}
-
-/* ---- evaluation ---- */
-
-/* True if the first bits of a and b agree. */
-static bool prefix_equal(const uint8_t *a, const uint8_t *b, int bits)
-{
-	int bytes = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, b, (size_t)bytes) != 0)
-		return false;
-	if (!rest)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (a[bytes] & mask) == (b[bytes] & mask);
-}
-
-/* The port ss compares for one end: inet ports, or the unix inodes. */
-static uint32_t rec_port(const struct sock_record *r, bool local)
-{
-	if (r->family == AF_UNIX)
-		return local ? (uint32_t)r->inode : r->peer_inode;
-	return local ? r->sport : r->dport;
-}
-
-/* Address condition on an inet socket, as the kernel's bytecode does it. */
-static bool inet_addr_match(const struct hostcond *hc,
-			    const struct sock_record *r)
-{
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					      0xff, 0xff };
-	const uint8_t *a = hc->local ? r->src : r->dst;
-
-	if (hc->family == AF_UNSPEC)
-		return true;
-	if (hc->family != r->family) {
-		return hc->family == AF_INET && r->family == AF_INET6 &&
-		       memcmp(a, v4mapped, 12) == 0 &&
-		       prefix_equal(a + 12, hc->addr, hc->prefix_len);
-	}
-	return prefix_equal(a, hc->addr, hc->prefix_len);
-}
-
-/* src/dst/sport/dport equality. */
-static bool host_match(const struct hostcond *hc, const struct sock_record *r)
-{
-	if (hc->port != -1 && (uint32_t)hc->port != rec_port(r, hc->local))
-		return false;
-	if (r->family == AF_UNIX)
-		return hc->prefix_len == 0;
-	return inet_addr_match(hc, r);
-}
-
-/* Port ordering; an "any" port compares as 65535 (the kernel's u16). */
-static bool port_cmp(const struct hostcond *hc, const struct sock_record *r,
-		     bool ge)
-{
-	uint32_t want = hc->port < 0 ? 65535u : (uint32_t)hc->port;
-	uint32_t have = rec_port(r, hc->local);
-
-	return ge ? have >= want : have <= want;
-}
-
-/* Evaluate one node. */
-static bool node_match(const struct node *n, const struct sock_record *r)
-{
-	switch (n->type) {
-	case NODE_AND:
-		return node_match(n->left, r) && node_match(n->right, r);
-	case NODE_OR:
-		return node_match(n->left, r) || node_match(n->right, r);
-	case NODE_NOT:
-		return !node_match(n->left, r);
-	case NODE_HOST:
-		return host_match(&n->hc, r);
-	case NODE_PORT_GE:
-		return port_cmp(&n->hc, r, true);
-	case NODE_PORT_LE:
-		return port_cmp(&n->hc, r, false);
-	}
-	return false;
-}
-
-/* 1 if r matches the expression part of f; see filter.h. */
-int filter_match(const struct filter *f, const struct snapshot *s,
-		 const struct sock_record *r)
-{
-	(void)s;
-	if (!f || !f->root)
-		return 1;
-	return node_match(f->root, r);
 }

@@ -4,6 +4,7 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sockenum.h"
 
@@ -34,18 +35,20 @@ static const char *const state_keys[SS_MAX_STATE] = {
 	[SS_NEW_SYN_RECV] = "new_syn_recv",
 };
 
-/* Names ss accepts after `state`/`exclude` for single states. */
+/* Names ss accepts after `state`/`exclude` for single states (its
+ * scan_state), compared without regard to case. */
 static const struct {
 	const char *name;
 	int state;
 } state_aliases[] = {
-	{ "established", SS_ESTABLISHED }, { "syn-sent", SS_SYN_SENT },
-	{ "syn-recv", SS_SYN_RECV }, { "fin-wait-1", SS_FIN_WAIT1 },
+	{ "unknown", SS_UNKNOWN_ }, { "established", SS_ESTABLISHED },
+	{ "syn-sent", SS_SYN_SENT }, { "syn-recv", SS_SYN_RECV },
+	{ "syn-rcv", SS_SYN_RECV }, { "fin-wait-1", SS_FIN_WAIT1 },
 	{ "fin-wait-2", SS_FIN_WAIT2 }, { "time-wait", SS_TIME_WAIT },
+	{ "unconnected", SS_CLOSE }, { "close", SS_CLOSE },
 	{ "closed", SS_CLOSE }, { "close-wait", SS_CLOSE_WAIT },
 	{ "last-ack", SS_LAST_ACK }, { "listening", SS_LISTEN },
-	{ "closing", SS_CLOSING }, { "unconnected", SS_CLOSE },
-	{ "listen", SS_LISTEN }, { "estab", SS_ESTABLISHED },
+	{ "closing", SS_CLOSING },
 };
 
 /* ss -o timer names, indexed by idiag_timer. */
@@ -79,7 +82,7 @@ const char *state_key(unsigned state)
 int state_from_name(const char *name)
 {
 	for (size_t i = 0; i < sizeof(state_aliases) / sizeof(state_aliases[0]); i++)
-		if (strcmp(name, state_aliases[i].name) == 0)
+		if (strcasecmp(name, state_aliases[i].name) == 0)
 			return state_aliases[i].state;
 	return -1;
 }

@@ -38,8 +38,9 @@ int netid_from_name(const char *name);
 const char *state_name(unsigned state);
 /* State as a snake_case key for JSON/CSV: "established", "listen"... */
 const char *state_key(unsigned state);
-/* State from any name `ss` accepts in `state X` ("established", "syn-sent",
- * "time-wait", "close-wait", "listening", "unconnected"...); -1 if unknown. */
+/* State from any single-state name `ss` accepts in `state X`
+ * ("established", "syn-sent", "syn-rcv", "time-wait", "closed",
+ * "listening", "unknown"...), in any case; -1 if unknown. */
 int state_from_name(const char *name);
 
 /* Timer name as ss -o prints it: "on", "keepalive", "timewait", "persist"... */

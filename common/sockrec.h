@@ -53,6 +53,10 @@ enum sr_has {
 	SR_HAS_ICONS    = 1u << 14, /* UNIX_DIAG_ICONS (listener; may be empty) */
 };
 
+/* The cookie of a RAW socket read from /proc/net/raw{,6} (kernels without
+ * raw_diag): this bit and the inode; kernel cookies never have it. */
+#define SR_COOKIE_PROCNET (1ull << 63)
+
 #define SR_ADDR_LEN 16
 #define SR_SKMEM_MAX 12 /* SK_MEMINFO_VARS is 9 today; room for growth */
 

@@ -11,7 +11,7 @@
 
 #include "sockrec.h"
 
-#define PROCNET_COOKIE_BIT (1ull << 63)
+#define PROCNET_COOKIE_BIT SR_COOKIE_PROCNET
 
 /* Read the raw sockets of family (AF_INET, AF_INET6) from /proc/net/raw
  * or /proc/net/raw6 into s.  Returns 0 or a negative errno. */

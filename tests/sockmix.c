@@ -38,6 +38,20 @@
  *                             queued; answers "drained N"
  *   pairs N                   N more UNIX stream socketpairs; answers
  *                             "pairs N"
+ *   mark N VALUE              set SO_MARK VALUE on the client of connection
+ *                             N; answers "marked N"
+ *   bind N DEV                bind the client of connection N to device DEV
+ *                             (SO_BINDTODEVICE); answers "bound N"
+ *   unix TYPE NAME            a UNIX socket (TYPE stream, dgram or seqpacket;
+ *                             stream and seqpacket listen) bound to the path
+ *                             NAME, the abstract name @NAME, or an autobind
+ *                             name when NAME is "auto"; answers "unix NAME"
+ *   raw ADDR                  a raw ICMP (or ICMPv6) socket bound to ADDR;
+ *                             answers "raw ADDR"
+ *   udp LADDR PORT [RADDR RPORT]
+ *                             a UDP socket bound to LADDR:PORT (IPv6 only
+ *                             unless LADDR is v4-mapped), connected to
+ *                             RADDR:RPORT when given; answers "udp PORT"
  *   churn                     from now on, every 10 ms, move a varying
  *                             amount of data over every open connection,
  *                             draining it every other round, so queues and
@@ -354,6 +368,89 @@ static void cmd_drain(long n)
 	printf("drained %d\n", i);
 }
 
+/* The client of open connection N for an option command. */
+static int conn_client(const char *cmd, long n)
+{
+	return conns[open_conn(cmd, n)].client;
+}
+
+/* "mark N VALUE": SO_MARK on the client of connection N. */
+static void cmd_mark(long n, unsigned long value)
+{
+	unsigned mark = (unsigned)value;
+
+	if (setsockopt(conn_client("mark", n), SOL_SOCKET, SO_MARK, &mark,
+		       sizeof(mark)) < 0)
+		err(1, "SO_MARK");
+	printf("marked %ld\n", n);
+}
+
+/* "bind N DEV": SO_BINDTODEVICE on the client of connection N. */
+static void cmd_bind(long n, const char *dev)
+{
+	if (setsockopt(conn_client("bind", n), SOL_SOCKET, SO_BINDTODEVICE, dev,
+		       (socklen_t)strlen(dev)) < 0)
+		err(1, "SO_BINDTODEVICE %s", dev);
+	printf("bound %ld\n", n);
+}
+
+/* "unix TYPE NAME": a bound UNIX socket; "auto" autobinds. */
+static void cmd_unix(const char *type, const char *name)
+{
+	int t = strcmp(type, "stream") == 0 ? SOCK_STREAM :
+		strcmp(type, "dgram") == 0 ? SOCK_DGRAM :
+		strcmp(type, "seqpacket") == 0 ? SOCK_SEQPACKET : -1;
+
+	if (t < 0)
+		errx(2, "unix: bad type %s", type);
+	if (strcmp(name, "auto") == 0) {
+		int fd = xsocket(AF_UNIX, t, 0);
+		sa_family_t fam = AF_UNIX;
+
+		if (bind(fd, (struct sockaddr *)&fam, sizeof(fam)) < 0)
+			err(1, "autobind");
+		if (t != SOCK_DGRAM && listen(fd, 8) < 0)
+			err(1, "listen unix");
+	} else {
+		if (name[0] == '/')
+			unlink(name);
+		unix_bound(t, name);
+	}
+	printf("unix %s\n", name);
+}
+
+/* "raw ADDR": a raw ICMP or ICMPv6 socket bound to ADDR. */
+static void cmd_raw(const char *addr)
+{
+	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	int fd = xsocket(family, SOCK_RAW,
+			 family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(&ss, family, addr, 0);
+
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		err(1, "bind raw %s", addr);
+	printf("raw %s\n", addr);
+}
+
+/* "udp LADDR PORT [RADDR RPORT]": a bound, maybe connected, UDP socket. */
+static void cmd_udp(const char *laddr, unsigned port, const char *raddr,
+		    unsigned rport)
+{
+	int family = strchr(laddr, ':') ? AF_INET6 : AF_INET;
+	int fd = bound(family, SOCK_DGRAM, laddr, (uint16_t)port,
+		       strncmp(laddr, "::ffff:", 7) != 0);
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (raddr) {
+		len = mkaddr(&ss, family, raddr, (uint16_t)rport);
+		if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+			err(1, "connect udp %s:%u", raddr, rport);
+	}
+	printf("udp %u\n", port);
+}
+
 /* Let this process hold `more` descriptors beyond the mix and the
  * connections (root may raise the hard limit too). */
 static void want_fds(long more)
@@ -410,9 +507,11 @@ static void churn_round(unsigned round)
 /* Run one command line; exits 2 on a bad one. */
 static void command(char *line, int *churning)
 {
-	char a[64], b[64];
-	unsigned port, lport;
+	char a[64], b[64], c[64];
+	unsigned port, lport, rport;
+	long value;
 	long n = 1, bytes;
+	int k;
 
 	if (sscanf(line, "connectfrom %63s %u %63s %u", a, &lport, b,
 		   &port) == 4) {
@@ -438,6 +537,17 @@ static void command(char *line, int *churning)
 		cmd_drain(n);
 	else if (sscanf(line, "pairs %ld", &n) == 1)
 		cmd_pairs(n);
+	else if (sscanf(line, "mark %ld %li", &n, &value) == 2)
+		cmd_mark(n, (unsigned long)value);
+	else if (sscanf(line, "bind %ld %63s", &n, a) == 2)
+		cmd_bind(n, a);
+	else if (sscanf(line, "unix %63s %63s", a, b) == 2)
+		cmd_unix(a, b);
+	else if (sscanf(line, "raw %63s", a) == 1)
+		cmd_raw(a);
+	else if ((k = sscanf(line, "udp %63s %u %63s %u", a, &port, c,
+			     &rport)) == 2 || k == 4)
+		cmd_udp(a, port, k == 4 ? c : NULL, k == 4 ? rport : 0);
 	else if (strcmp(line, "churn") == 0) {
 		*churning = 1;
 		printf("churning\n");

@@ -431,7 +431,7 @@ static void test_bad_arguments(void **state)
 		  "cgroup, netns)" },
 		{ "--format", "xml", "sockhist: xml: unknown format" },
 		{ "--bogus", "1", "sockhist: --bogus: unknown option" },
-		{ "extra", NULL, "sockhist: filter: unknown filter term at "
+		{ "extra", NULL, "sockhist: filter: unknown filter term "
 		  "'extra'" },
 		{ "--top", "-1", "sockhist: -1: not a number of groups" },
 		{ "--top", "5x", "sockhist: 5x: not a number of groups" },
@@ -631,6 +631,7 @@ static void add_sock(struct snapshot *s, const char *spec)
 	r->cookie = cookie;
 	r->inode = 7000 + cookie;
 	r->netid = (uint8_t)netid_from_name(netid);
+	assert_true(state_from_name(st) >= 0);
 	r->state = (uint8_t)state_from_name(st);
 	if (strcmp(local, "*") == 0) {
 		r->family = AF_UNIX;
@@ -703,10 +704,11 @@ static void test_scan_close_wait(void **state)
 	/* the same FILTER from -F, per local port */
 	snprintf(file, sizeof(file), "%s/filter", dir);
 	assert_non_null(f = fopen(file, "w"));
-	fputs("state close-wait\nsport = :8080\n", f);
+	fputs("sport = :8080\n", f);
 	fclose(f);
 	assert_int_equal(hist(SCAN_RANGE, "--step", "1m", "--format", "csv",
-			      "--by", "sport", "-H", "-F", file, NULL), 0);
+			      "--by", "sport", "-H", "-F", file, "state",
+			      "close-wait", NULL), 0);
 	same(out, "2026-11-25T12:00:00Z,8080,2,1\n"
 		  "2026-11-25T12:01:00Z,8080,3,1.5\n");
 	/* per peer port, each its own group */
@@ -964,10 +966,11 @@ static void feed_unit(struct hist_fold *f, int64_t t, const char *states,
 
 	assert_int_equal(hist_fold_begin(f, t), 0);
 	while (sscanf(states, "%31[a-z-]=%d%n", name, &n, &used) == 2) {
-		struct sock_record r = { .state =
-					 (uint8_t)state_from_name(name) };
+		int st = state_from_name(name);
+		struct sock_record r = { .state = (uint8_t)st };
 		long g = hist_fold_group(f, &none, &r);
 
+		assert_true(st >= 0);
 		assert_true(g >= 0);
 		assert_int_equal(hist_fold_add(f, g, n, n), 0);
 		states += used;
@@ -1001,8 +1004,8 @@ static void test_fold_units(void **state)
 	assert_int_equal(hist_fold_new(sock_key_find("state"), 60 * SEC,
 				       HIST_LOG_MAX, &f), 0);
 	feed_unit(f, t0 + 10 * SEC, "established=2", 1);
-	feed_unit(f, t0 + 70 * SEC, "listen=1", 1);
-	feed_unit(f, t0 + 20 * SEC, "established=5 listen=1", 1);
+	feed_unit(f, t0 + 70 * SEC, "listening=1", 1);
+	feed_unit(f, t0 + 20 * SEC, "established=5 listening=1", 1);
 	feed_unit(f, t0 + 30 * SEC, "", 1);
 	assert_int_equal(hist_fold_begin(f, t0 + 120 * SEC), 0);
 	{
@@ -1043,9 +1046,9 @@ static void test_fold_top(void **state)
 		assert_int_equal(hist_fold_new(sock_key_find("state"),
 					       60 * SEC, log_max, &f), 0);
 		for (int pass = 0; pass < 2; pass++) {
-			feed_unit(f, t0, "time-wait=9 established=3 listen=1",
+			feed_unit(f, t0, "time-wait=9 established=3 listening=1",
 				  1);
-			feed_unit(f, t0 + SEC, "time-wait=3 listen=3", 1);
+			feed_unit(f, t0 + SEC, "time-wait=3 listening=3", 1);
 			if (pass == 0 && hist_fold_top(f, 1) == 0)
 				break;
 		}
