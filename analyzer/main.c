@@ -19,7 +19,7 @@ static const struct command {
 	{ "show", cmd_show, "Show the sockets of one recorded moment, as ss would" },
 	{ "snapshots", cmd_snapshots, "List the recorded snapshots" },
 	{ "summary", cmd_summary, "Socket counts of one recorded moment, as ss -s" },
-	{ "hist", cmd_hist, "Socket counts per state or netid over time" },
+	{ "hist", cmd_hist, "Socket counts over time, by state, port, peer, process..." },
 	{ "diff", cmd_diff, "Sockets opened, closed and changed between two moments" },
 	{ "trace", cmd_trace, "The life of one connection across the snapshots" },
 	{ "help", cmd_help, "Show this help, or a subcommand's ('help show')" },

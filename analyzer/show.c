@@ -61,6 +61,14 @@ static const struct opt_cmd show_cmd = {
 		 "TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID.",
 	.opts = show_opts,
 	.nopts = sizeof(show_opts) / sizeof(show_opts[0]),
+	.examples =
+	"Examples:\n"
+	"  sockhist show -tan                          the latest snapshot, as ss -tan\n"
+	"  sockhist show --at 03:12 -tanp state established\n"
+	"  sockhist show --at -2h -temio 'dport = :443'  two hours ago, with details\n"
+	"  sockhist show -xa 'src unix:/run/*'          unix sockets by path glob\n"
+	"  sockhist show --since -1h -tan 'dst 10.0.0.0/8 and sport = :5432'\n"
+	"  sockhist show --snapshot 42 -tuwxa --format json",
 };
 
 struct show_args {

@@ -77,4 +77,15 @@ n=$("$SOCKHIST" --db "$WORK/h.db" snapshots --format csv | tail -n +2 | wc -l)
 [ "$n" -ge 1 ] || fail "no snapshot survived the full disk"
 "$SOCKHIST" --db "$WORK/h.db" show --snapshot "$n" -tan >/dev/null || fail "last snapshot unreadable after disk full"
 
+# Every subcommand (the table in --help) has --help, with examples, and
+# exits 0 with it.
+cmds=$("$SOCKHIST" --help | awk '/^Commands:/ { on = 1; next } on && NF { print $1 }' | grep -v '^Run$')
+[ "$(echo "$cmds" | wc -w)" -ge 6 ] || fail "sockhist --help lists too few commands: $cmds"
+for c in $cmds; do
+	[ "$c" = help ] && continue
+	"$SOCKHIST" "$c" --help >"$WORK/help" 2>&1 || fail "sockhist $c --help failed"
+	grep -q '^Examples:' "$WORK/help" || fail "sockhist $c --help has no examples"
+	grep -q "^  sockhist $c " "$WORK/help" || fail "sockhist $c --help: no example of $c"
+done
+
 finish
