@@ -17,143 +17,16 @@
  * -H holds the namespace after measuring until stdin closes, for profiling
  * (`ip netns exec sockhist-bench-PID perf record ...`).
  */
-#include <arpa/inet.h>
 #include <err.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "benchutil.h"
 #include "capture.h"
 #include "store.h"
-
-extern char **environ;
-
-#define MAX_WORKERS 256
-
-struct run_cost {
-	double wall_ms;
-	double cpu_ms;
-	long maxrss_kib;
-};
-
-/* Run a shell command line; die if it fails. */
-static void sh(const char *cmd)
-{
-	if (system(cmd) != 0)
-		errx(1, "command failed: %s", cmd);
-}
-
-/* Worker: open `conns` connections to its own listener and hold them. */
-static void worker(int idx, int conns, int ready_fd)
-{
-	struct rlimit rl = { (rlim_t)conns * 2 + 64, (rlim_t)conns * 2 + 64 };
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		err(1, "setrlimit");
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(20000 + idx)) };
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	int one = 1;
-	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 4096) < 0)
-		err(1, "listener %d", idx);
-	for (int i = 0; i < conns; i++) {
-		int c = socket(AF_INET, SOCK_STREAM, 0);
-		if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)) < 0)
-			err(1, "connect %d/%d", idx, i);
-		if (accept(l, NULL, NULL) < 0)
-			err(1, "accept");
-	}
-	if (write(ready_fd, "r", 1) != 1)
-		err(1, "ready");
-	pause();
-	_exit(0);
-}
-
-/* Wait until n workers said they are ready on fd; -1 if one dies first
- * (its status is printed). */
-static int wait_ready(int fd, int n)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int status;
-	pid_t dead;
-	char c;
-
-	while (n > 0) {
-		if (poll(&p, 1, 200) > 0 && read(fd, &c, 1) == 1) {
-			n--;
-			continue;
-		}
-		dead = waitpid(-1, &status, WNOHANG);
-		if (dead > 0) {
-			warnx("worker %d %s %d", (int)dead,
-			      WIFSIGNALED(status) ? "killed by signal" : "exited with",
-			      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Spawn argv with stdout to /dev/null; return its wall time and rusage. */
-static struct run_cost run(char *const argv[])
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	double t0 = now_ms();
-	pid_t pid;
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-		err(1, "spawn %s", argv[0]);
-	int status;
-	struct rusage ru;
-	if (wait4(pid, &status, 0, &ru) < 0)
-		err(1, "wait4");
-	double wall = now_ms() - t0;
-	posix_spawn_file_actions_destroy(&fa);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		errx(1, "%s exited with status %d", argv[0], status);
-	return (struct run_cost){
-		.wall_ms = wall,
-		.cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-			  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3,
-		.maxrss_kib = ru.ru_maxrss,
-	};
-}
-
-/* Median of n runs of argv (wall and CPU medians taken apart); maxrss is the
- * largest seen.  prep, if set, runs before each run (untimed). */
-static struct run_cost median_of(int n, char *const argv[], void (*prep)(void))
-{
-	double wall[64], cpu[64];
-	long rss = 0;
-	for (int i = 0; i < n; i++) {
-		if (prep)
-			prep();
-		struct run_cost c = run(argv);
-		wall[i] = c.wall_ms;
-		cpu[i] = c.cpu_ms;
-		if (c.maxrss_kib > rss)
-			rss = c.maxrss_kib;
-	}
-	qsort(wall, (size_t)n, sizeof(double), cmp_double);
-	qsort(cpu, (size_t)n, sizeof(double), cmp_double);
-	return (struct run_cost){ wall[n / 2], cpu[n / 2], rss };
-}
 
 static char db_path[256];
 
@@ -246,39 +119,15 @@ int main(int argc, char **argv)
 			errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-w WARM] [-H] -d SOCKHISTD");
 		}
 	}
-	if (!sockhistd || conns < 1 || procs < 1 || procs > MAX_WORKERS || runs < 1 || runs > 64 ||
+	if (!sockhistd || conns < 1 || procs < 1 || procs > CONN_NS_MAX_WORKERS || runs < 1 || runs > BENCH_MAX_RUNS ||
 	    warm < 1 || warm > 64)
 		errx(2, "usage: bench-connections [-n CONNS] [-P PROCS] [-r RUNS] [-w WARM] [-H] -d SOCKHISTD");
 	if (geteuid() != 0)
 		errx(1, "needs root (creates a network namespace)");
 
-	char ns[64], cmd[400];
-	snprintf(ns, sizeof(ns), "sockhist-bench-%d", getpid());
-	snprintf(cmd, sizeof(cmd), "ip netns add %s && ip -n %s link set lo up", ns, ns);
-	sh(cmd);
-	snprintf(cmd, sizeof(cmd), "/run/netns/%s", ns);
-	int nsfd = open(cmd, O_RDONLY);
-	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0)
-		err(1, "enter %s", ns);
-	sh("sysctl -q -w net.ipv4.ip_local_port_range='1024 65000'");
-
-	int pfd[2];
-	if (pipe(pfd) < 0)
-		err(1, "pipe");
-	pid_t workers[MAX_WORKERS];
+	char cmd[400];
 	double t0 = now_ms();
-	for (int i = 0; i < procs; i++) {
-		int share = conns / procs + (i < conns % procs);
-		if ((workers[i] = fork()) == 0)
-			worker(i, share, pfd[1]);
-	}
-	if (wait_ready(pfd[0], procs) < 0) {
-		for (int i = 0; i < procs; i++)
-			kill(workers[i], SIGKILL);
-		snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
-		sh(cmd);
-		errx(1, "a worker died before its connections were open");
-	}
+	const char *ns = conn_ns_open(conns, procs);
 	printf("setup: %d connections (%d sockets + %d listeners) over %d processes in %.1f s\n",
 	       conns, 2 * conns, procs, procs, (now_ms() - t0) / 1e3);
 
@@ -287,9 +136,9 @@ int main(int argc, char **argv)
 	char *ss_p[] = { "/usr/bin/ss", "-tanp", NULL };
 	char *rec[] = { (char *)sockhistd, "--once", "--db", db_path, NULL };
 
-	struct run_cost a = median_of(runs, ss_mio, NULL);
-	struct run_cost b = median_of(runs < 3 ? runs : 3, ss_p, NULL);
-	struct run_cost c = median_of(runs, rec, fresh_db);
+	struct run_cost a = median_run(runs, ss_mio, NULL);
+	struct run_cost b = median_run(runs < 3 ? runs : 3, ss_p, NULL);
+	struct run_cost c = median_run(runs, rec, fresh_db);
 	struct stat st;
 	double db_bytes = stat(db_path, &st) == 0 ? (double)st.st_size : 0;
 	snprintf(cmd, sizeof(cmd), "%s-wal", db_path);
@@ -323,12 +172,7 @@ int main(int argc, char **argv)
 		while (read(0, buf, sizeof(buf)) > 0)
 			;
 	}
-	for (int i = 0; i < procs; i++)
-		kill(workers[i], SIGKILL);
-	while (wait(NULL) > 0)
-		;
+	conn_ns_close();
 	fresh_db();
-	snprintf(cmd, sizeof(cmd), "ip netns del %s", ns);
-	sh(cmd);
 	return 0;
 }
