@@ -182,10 +182,13 @@ int db_pick_frame(struct store *st, const struct frame_sel *sel,
 
 /* Decode one frame; see db.h. */
 int db_load_frame(struct store *st, const struct frame_info *fi,
-		  struct snapshot *s)
+		  struct snapshot *s,
+		  int (*keep)(const struct snapshot *s,
+			      const struct sock_record *r, void *arg),
+		  void *arg)
 {
 	char what[32];
-	int r = store_load(st, fi->id, s);
+	int r = store_load_matching(st, fi->id, s, keep, arg);
 
 	if (r == 0)
 		return 0;

@@ -44,8 +44,12 @@ int db_parse_time(const char *arg, struct time_spec *ts);
  * -1 after printing why not (no such snapshot). */
 int db_resolve_time(struct store *st, const struct time_spec *ts, int64_t *ns);
 
-/* Decode frame fi into s (initialised).  Returns 0 or -1 after printing. */
+/* Decode frame fi into s (initialised), only the records keep() accepts
+ * (store_load_matching; keep NULL: all).  Returns 0 or -1 after printing. */
 int db_load_frame(struct store *st, const struct frame_info *fi,
-		  struct snapshot *s);
+		  struct snapshot *s,
+		  int (*keep)(const struct snapshot *s,
+			      const struct sock_record *r, void *arg),
+		  void *arg);
 
 #endif

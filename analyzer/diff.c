@@ -184,8 +184,8 @@ static int load_pair(struct store *st, const struct diff_args *a,
 		return -1;
 	p->same_boot = boot_from == boot_to;
 	store_set_skip_blobs(st, !ss_view_needs_blobs(&a->fl, a->fmt));
-	if (db_load_frame(st, &p->from, &p->s_from) < 0 ||
-	    db_load_frame(st, &p->to, &p->s_to) < 0)
+	if (db_load_frame(st, &p->from, &p->s_from, NULL, NULL) < 0 ||
+	    db_load_frame(st, &p->to, &p->s_to, NULL, NULL) < 0)
 		return -1;
 	return 0;
 }

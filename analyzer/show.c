@@ -133,7 +133,16 @@ static bool needs_blobs(const struct show_args *a)
 	return ss_view_needs_blobs(&a->fl, a->fmt);
 }
 
-/* Load the chosen frame and print its selected sockets. */
+/* Would show print r (arg: the selection)?  The row filter of
+ * chain_materialize, judged on the chain's rebased state. */
+static int keep_selected(const struct snapshot *s, const struct sock_record *r,
+			 void *arg)
+{
+	return sock_select_match(arg, s, r);
+}
+
+/* Load the chosen frame, materializing only its selected sockets, and
+ * print them. */
 static int show_frame(const struct show_args *a)
 {
 	struct snapshot s;
@@ -152,7 +161,7 @@ static int show_frame(const struct show_args *a)
 	}
 	store_set_skip_blobs(st, !needs_blobs(a));
 	if (db_pick_frame(st, &a->frame, &fi) == 0 &&
-	    db_load_frame(st, &fi, &s) == 0) {
+	    db_load_frame(st, &fi, &s, keep_selected, (void *)&a->sel) == 0) {
 		n = sock_select_rows(&a->sel, &s, &rows);
 		if (n < 0)
 			err_msg("show", "out of memory");
@@ -173,15 +182,6 @@ struct scan {
 	size_t frames;
 	bool csv_header_done;
 };
-
-/* Would show print r?  (chain_materialize's row filter.) */
-static int keep_row(const struct snapshot *s, const struct sock_record *r,
-		    void *arg)
-{
-	const struct scan *x = arg;
-
-	return sock_select_match(&x->a->sel, s, r);
-}
 
 /* Print one snapshot's matching rows in range mode. */
 static int scan_print(struct scan *x, const struct frame_info *fi,
@@ -218,12 +218,13 @@ static int scan_frame(const struct frame_info *fi, const struct snapshot *s,
 	size_t i = 0;
 
 	x->frames++;
-	while (i < s->nrecs && !keep_row(s, &s->recs[i], x))
+	while (i < s->nrecs && !sock_select_match(&x->a->sel, s, &s->recs[i]))
 		i++;
 	if (i == s->nrecs)
 		return 0;
 	if (c) {
-		if (chain_materialize(c, &x->out, keep_row, x) < 0)
+		if (chain_materialize(c, &x->out, keep_selected,
+				      (void *)&x->a->sel) < 0)
 			return -ENOMEM;
 		s = &x->out;
 	}

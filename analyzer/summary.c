@@ -257,7 +257,7 @@ static int build(struct store *st, const struct frame_info *fi,
 			return -1;
 		}
 		store_set_skip_blobs(st, 1);
-		r = db_load_frame(st, fi, &s);
+		r = db_load_frame(st, fi, &s, NULL, NULL);
 		if (r == 0)
 			from_sockets(&s, m);
 		snapshot_free(&s);

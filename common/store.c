@@ -743,6 +743,15 @@ static int reach_frame(struct store *st, const struct frame_info *fi)
 /* Decode frame id into s; see store.h. */
 int store_load(struct store *st, int64_t id, struct snapshot *s)
 {
+	return store_load_matching(st, id, s, NULL, NULL);
+}
+
+/* Decode frame id, only the records keep() accepts; see store.h. */
+int store_load_matching(struct store *st, int64_t id, struct snapshot *s,
+			int (*keep)(const struct snapshot *s,
+				    const struct sock_record *r, void *arg),
+			void *arg)
+{
 	struct frame_info fi;
 	int r = store_frame_by_id(st, id, &fi);
 
@@ -755,7 +764,7 @@ int store_load(struct store *st, int64_t id, struct snapshot *s)
 				  "%u, this build reads up to %d",
 				  (long long)id, fi.codec, CODEC_CHAIN_V2);
 	r = reach_frame(st, &fi);
-	if (r == 0 && chain_materialize(&st->dec, s, NULL, NULL) < 0)
+	if (r == 0 && chain_materialize(&st->dec, s, keep, arg) < 0)
 		r = store_fail(st, -ENOMEM, "out of memory");
 	return r;
 }

@@ -112,6 +112,14 @@ int store_frame_kstat(struct store *st, int64_t id, struct kstat *out);
  * last stopped).  Returns 0, -ENOENT, or -EBADMSG for a damaged frame; the
  * message then names the frames that cannot be read. */
 int store_load(struct store *st, int64_t id, struct snapshot *s);
+/* store_load, materializing only the records keep() accepts (it judges the
+ * chain's rebased state: filter on fields that are not time fields, as
+ * store_scan's callers do); a version-1 frame loads whole.  Cheaper when
+ * few records are wanted.  keep NULL keeps every record. */
+int store_load_matching(struct store *st, int64_t id, struct snapshot *s,
+			int (*keep)(const struct snapshot *s,
+				    const struct sock_record *r, void *arg),
+			void *arg);
 
 /* What store_scan() calls.  frame is called for every readable frame with
  * the snapshot reached at it: with c == NULL, s holds real values (a
