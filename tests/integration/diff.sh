@@ -304,16 +304,11 @@ grep -q 'unknown option' "$WORK/err" && fail "diff -1h @2 read -1h as flags"
 
 # ---- errors: one line on stderr, the exit status ----------------------------------
 
-# err STATUS ARGS...: diff ARGS must exit STATUS with one line on stderr.
+# err STATUS ARGS...: diff ARGS must fail with STATUS and one line on stderr.
 err() {
 	want=$1
 	shift
-	"$SOCKHIST" --db "$DB" diff "$@" >"$WORK/out" 2>"$WORK/err" && st=0 || st=$?
-	[ "$st" = "$want" ] || fail "diff $*: exit $st, expected $want"
-	[ "$(wc -l <"$WORK/err")" = 1 ] || fail "diff $*: not one line on stderr: $(cat "$WORK/err")"
-	grep -q '^sockhist: ' "$WORK/err" || fail "diff $*: message '$(cat "$WORK/err")'"
-	[ -s "$WORK/out" ] && fail "diff $*: printed on stdout"
-	return 0
+	expect_error "$want" diff "$@"
 }
 err 2
 err 2 @1

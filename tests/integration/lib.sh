@@ -185,3 +185,17 @@ finish() {
 	echo "0 passed, 1 failed: $FAILURES check(s)"
 	exit 1
 }
+
+# expect_error STATUS COMMAND ARGS...: `sockhist --db $DB COMMAND ARGS` must
+# exit STATUS with one "sockhist: " line on stderr (left in $WORK/err) and
+# nothing on stdout.
+expect_error() {
+	want=$1
+	shift
+	"$SOCKHIST" --db "$DB" "$@" >"$WORK/out" 2>"$WORK/err" && st=0 || st=$?
+	[ "$st" = "$want" ] || fail "$*: exit $st, expected $want"
+	[ "$(wc -l <"$WORK/err")" = 1 ] || fail "$*: not one line on stderr: $(cat "$WORK/err")"
+	grep -q '^sockhist: ' "$WORK/err" || fail "$*: message '$(cat "$WORK/err")'"
+	[ -s "$WORK/out" ] && fail "$*: printed on stdout"
+	return 0
+}

@@ -235,17 +235,11 @@ same_file "$WORK/want.js" "$WORK/got.js" "trace JSON samples of the server end"
 
 # ---- errors -------------------------------------------------------------------------
 
-# err STATUS ARGS...: trace ARGS must exit STATUS with one line on stderr
-# and nothing on stdout.
+# err STATUS ARGS...: trace ARGS must fail with STATUS and one line on stderr.
 err() {
 	want=$1
 	shift
-	"$SOCKHIST" --db "$DB" trace "$@" >"$WORK/out" 2>"$WORK/err" && st=0 || st=$?
-	[ "$st" = "$want" ] || fail "trace $*: exit $st, expected $want"
-	[ "$(wc -l <"$WORK/err")" = 1 ] || fail "trace $*: not one line on stderr: $(cat "$WORK/err")"
-	grep -q '^sockhist: ' "$WORK/err" || fail "trace $*: message '$(cat "$WORK/err")'"
-	[ -s "$WORK/out" ] && fail "trace $*: printed on stdout"
-	return 0
+	expect_error "$want" trace "$@"
 }
 err 1 127.0.0.2:1 127.0.0.3:2
 grep -q 'no such socket was recorded' "$WORK/err" || fail "a socket never recorded: '$(cat "$WORK/err")'"
