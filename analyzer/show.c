@@ -3,7 +3,8 @@
  * iproute2 6.1's `ss` would have printed it at that moment.
  *
  * The selection and row order are ss's (sockselect.h): table and family
- * flags, -a/-l, the FILTER, with ss's "connected" states by default.
+ * flags, -a/-l, the FILTER, with ss's "connected" states by default.  Only
+ * the selected sockets are materialized from the chain's state.
  *
  * With --since/--until, show scans every snapshot of the range instead and
  * prints the matching sockets of each: the table under a "# TIME snapshot

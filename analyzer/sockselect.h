@@ -2,7 +2,7 @@
  * sockselect.h — which sockets of a snapshot a command looks at, chosen the
  * way iproute2 6.1's `ss` chooses them: table and family flags (-t -u -w -x
  * -4 -6), -a / -l, and the FILTER (state terms and an expression, from the
- * operands and/or from -F FILE).  show, hist, diff and trace share it, so a
+ * operands and/or from -F FILE).  show, hist and diff share it, so a
  * FILTER means the same everywhere; they differ only in the default states
  * (ss's "connected" for show, every state for the others).
  *
