@@ -182,10 +182,7 @@ int db_pick_frame(struct store *st, const struct frame_sel *sel,
 
 /* Decode one frame; see db.h. */
 int db_load_frame(struct store *st, const struct frame_info *fi,
-		  struct snapshot *s,
-		  int (*keep)(const struct snapshot *s,
-			      const struct sock_record *r, void *arg),
-		  void *arg)
+		  struct snapshot *s, sock_keep_fn keep, void *arg)
 {
 	char what[32];
 	int r = store_load_matching(st, fi->id, s, keep, arg);

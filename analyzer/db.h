@@ -47,9 +47,6 @@ int db_resolve_time(struct store *st, const struct time_spec *ts, int64_t *ns);
 /* Decode frame fi into s (initialised), only the records keep() accepts
  * (store_load_matching; keep NULL: all).  Returns 0 or -1 after printing. */
 int db_load_frame(struct store *st, const struct frame_info *fi,
-		  struct snapshot *s,
-		  int (*keep)(const struct snapshot *s,
-			      const struct sock_record *r, void *arg),
-		  void *arg);
+		  struct snapshot *s, sock_keep_fn keep, void *arg);
 
 #endif

@@ -190,13 +190,6 @@ static int load_pair(struct store *st, const struct diff_args *a,
 	return 0;
 }
 
-/* The selection as sockdiff's keep function. */
-static bool keep_selected(const struct snapshot *s, const struct sock_record *r,
-			  void *arg)
-{
-	return sock_select_match(arg, s, r);
-}
-
 /* "snapshot 4 (2026-11-25T10:00:00Z)". */
 static void name_frame(const struct frame_info *fi, char *buf, size_t len)
 {
@@ -473,7 +466,7 @@ static int run(const struct diff_args *a, struct diff_pair *p)
 {
 	struct sock_diff_opts o = {
 		.queue_bytes = a->queue, .same_boot = p->same_boot,
-		.keep = keep_selected, .arg = (void *)&a->sel,
+		.keep = sock_select_keep, .arg = (void *)&a->sel,
 	};
 	struct sock_diff d;
 	int r;

@@ -134,14 +134,6 @@ static bool needs_blobs(const struct show_args *a)
 	return ss_view_needs_blobs(&a->fl, a->fmt);
 }
 
-/* Would show print r (arg: the selection)?  The row filter of
- * chain_materialize, judged on the chain's rebased state. */
-static int keep_selected(const struct snapshot *s, const struct sock_record *r,
-			 void *arg)
-{
-	return sock_select_match(arg, s, r);
-}
-
 /* Load the chosen frame, materializing only its selected sockets, and
  * print them. */
 static int show_frame(const struct show_args *a)
@@ -162,7 +154,7 @@ static int show_frame(const struct show_args *a)
 	}
 	store_set_skip_blobs(st, !needs_blobs(a));
 	if (db_pick_frame(st, &a->frame, &fi) == 0 &&
-	    db_load_frame(st, &fi, &s, keep_selected, (void *)&a->sel) == 0) {
+	    db_load_frame(st, &fi, &s, sock_select_keep, (void *)&a->sel) == 0) {
 		n = sock_select_rows(&a->sel, &s, &rows);
 		if (n < 0)
 			err_msg("show", "out of memory");
@@ -224,7 +216,7 @@ static int scan_frame(const struct frame_info *fi, const struct snapshot *s,
 	if (i == s->nrecs)
 		return 0;
 	if (c) {
-		if (chain_materialize(c, &x->out, keep_selected,
+		if (chain_materialize(c, &x->out, sock_select_keep,
 				      (void *)&x->a->sel) < 0)
 			return -ENOMEM;
 		s = &x->out;

@@ -25,14 +25,11 @@
 /* The default queue threshold, bytes (diff --queue). */
 #define SOCK_DIFF_QUEUE_DEFAULT 65536u
 
-/* Which sockets a diff looks at (the selection); NULL keeps every one. */
-typedef bool (*sock_keep_fn)(const struct snapshot *s,
-			     const struct sock_record *r, void *arg);
-
 struct sock_diff_opts {
 	uint32_t queue_bytes;   /* queue threshold; 0: queues never count */
 	bool same_boot;         /* FROM and TO were recorded in one boot */
-	sock_keep_fn keep;
+	sock_keep_fn keep;      /* which sockets count (the selection);
+				 * NULL: every one */
 	void *arg;
 };
 

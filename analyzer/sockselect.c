@@ -292,6 +292,13 @@ bool sock_select_netid_state(const struct sock_select *sel, uint32_t *netids,
 	return true;
 }
 
+/* sock_select_match with the selection as arg; see sockselect.h. */
+int sock_select_keep(const struct snapshot *s, const struct sock_record *r,
+		     void *sel)
+{
+	return sock_select_match(sel, s, r);
+}
+
 /* ss's dump order: the rank of r's group; see sockselect.h. */
 int sock_select_group(const struct sock_record *r)
 {

@@ -71,6 +71,11 @@ int sock_select_finish(struct sock_select *sel, int n, char **operands,
 bool sock_select_match(const struct sock_select *sel,
 		       const struct snapshot *s, const struct sock_record *r);
 
+/* sock_select_match as a sock_keep_fn, sel passed as arg (for
+ * chain_materialize, store_load_matching and sock_diff). */
+int sock_select_keep(const struct snapshot *s, const struct sock_record *r,
+		     void *sel);
+
 /* The records of s the selection keeps, in ss's dump order (unix, raw,
  * udp, tcp; IPv4 before IPv6; cookie order within), as a malloc'd array
  * in *out.  Returns the count, or -1 when out of memory. */

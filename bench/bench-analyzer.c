@@ -144,26 +144,6 @@ static int64_t build_db(const char *db, int frames, uint64_t *rows,
 	return t0;
 }
 
-/* Run argv with stdout to /dev/null; its wall time in ms, or die. */
-static double timed(char *const argv[])
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int status;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	double t = now_ms();
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-		err(1, "spawn %s", argv[0]);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
-		errx(1, "%s %s failed", argv[0], argv[3]);
-	posix_spawn_file_actions_destroy(&fa);
-	return now_ms() - t;
-}
-
 /* Print the median and maximum of n timings. */
 static void report(const char *what, double *ms, int n)
 {
@@ -185,7 +165,7 @@ static void bench_show_at(const char *sockhist, const char *db, int64_t t0,
 		snprintf(at, sizeof(at), "%" PRId64, t / 1000000000);
 		char *argv[] = { (char *)sockhist, "--db", (char *)db, "show",
 				 "--at", at, (char *)flags, NULL };
-		ms[i] = timed(argv);
+		ms[i] = timed_run(argv).wall_ms;
 	}
 	snprintf(what, sizeof(what), "show --at TIME %s", flags);
 	report(what, ms, n);
@@ -216,7 +196,7 @@ static void bench_hist_scans(const char *sockhist, const char *db,
 		for (int i = 0; i < 8 && q[k].args[i]; i++)
 			argv[argc++] = (char *)q[k].args[i];
 		for (int i = 0; i < runs; i++)
-			ms[i] = timed(argv);
+			ms[i] = timed_run(argv).wall_ms;
 		report(q[k].what, ms, runs);
 		printf("  %.1f M socket-rows/s\n",
 		       (double)day_rows / ms[runs / 2] / 1e3);
@@ -268,14 +248,14 @@ int main(int argc, char **argv)
 		char *hv[] = { (char *)sockhist, "--db", db, "hist", "--since",
 			       since, "--until", until, "--step", "5m", "--format",
 			       "csv", NULL };
-		ms[i] = timed(hv);
+		ms[i] = timed_run(hv).wall_ms;
 	}
 	report("hist over one day (8640 snapshots, 5m step)", ms, runs);
 
 	for (int i = 0; i < 3; i++) {
 		char *sv[] = { (char *)sockhist, "--db", db, "show", "--since",
 			       "@1", "-tan", "dport", "=", ":443", NULL };
-		ms[i] = timed(sv);
+		ms[i] = timed_run(sv).wall_ms;
 	}
 	report("show --since @1 -tan dport = :443 (all)", ms, 3);
 	printf("filtered scan: %" PRIu64 " socket-rows in %.0f ms = %.1f M "

@@ -195,7 +195,13 @@ const char *conn_ns_open(int conns, int procs)
 	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0)
 		err(1, "enter %s", ns.name);
 	close(nsfd);
-	sh("sysctl -q -w net.ipv4.ip_local_port_range='1024 65000'");
+	/* Wide, but above the listeners' ports: a connection opened before
+	 * a later worker binds CONN_NS_PORT + i must not hold that port. */
+	char range[96];
+	snprintf(range, sizeof(range), "sysctl -q -w "
+		 "net.ipv4.ip_local_port_range='%d 65000'",
+		 CONN_NS_PORT + CONN_NS_MAX_WORKERS);
+	sh(range);
 
 	if (pipe(pfd) < 0)
 		err(1, "pipe");

@@ -1546,9 +1546,7 @@ static int copy_record(struct snapshot *out, const struct snapshot *st,
 
 /* Materialize the current snapshot; see chain.h. */
 int chain_materialize(const struct chain *c, struct snapshot *out,
-		      int (*keep)(const struct snapshot *s,
-				  const struct sock_record *r, void *arg),
-		      void *arg)
+		      sock_keep_fn keep, void *arg)
 {
 	const struct snapshot *st = &c->st;
 	int r;

@@ -73,8 +73,6 @@ int chain_apply(struct chain *c, const uint8_t *blob, size_t len);
  * (un-rebased) values.  When keep is not NULL only records it accepts are
  * copied.  Returns 0 or -ENOMEM. */
 int chain_materialize(const struct chain *c, struct snapshot *out,
-		      int (*keep)(const struct snapshot *s,
-				  const struct sock_record *r, void *arg),
-		      void *arg);
+		      sock_keep_fn keep, void *arg);
 
 #endif

@@ -163,6 +163,11 @@ const char *snapshot_str(const struct snapshot *s, uint32_t off);
  * records. */
 void snapshot_sort_dedupe(struct snapshot *s);
 
+/* A filter over the records of a snapshot: non-zero keeps r.  arg is the
+ * caller's (a selection, a state...). */
+typedef int (*sock_keep_fn)(const struct snapshot *s,
+			    const struct sock_record *r, void *arg);
+
 /* Count records per netid into counts[NETID_COUNT]. */
 void snapshot_count(const struct snapshot *s, uint32_t counts[NETID_COUNT]);
 

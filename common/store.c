@@ -748,9 +748,7 @@ int store_load(struct store *st, int64_t id, struct snapshot *s)
 
 /* Decode frame id, only the records keep() accepts; see store.h. */
 int store_load_matching(struct store *st, int64_t id, struct snapshot *s,
-			int (*keep)(const struct snapshot *s,
-				    const struct sock_record *r, void *arg),
-			void *arg)
+			sock_keep_fn keep, void *arg)
 {
 	struct frame_info fi;
 	int r = store_frame_by_id(st, id, &fi);

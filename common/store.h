@@ -117,9 +117,7 @@ int store_load(struct store *st, int64_t id, struct snapshot *s);
  * store_scan's callers do); a version-1 frame loads whole.  Cheaper when
  * few records are wanted.  keep NULL keeps every record. */
 int store_load_matching(struct store *st, int64_t id, struct snapshot *s,
-			int (*keep)(const struct snapshot *s,
-				    const struct sock_record *r, void *arg),
-			void *arg);
+			sock_keep_fn keep, void *arg);
 
 /* What store_scan() calls.  frame is called for every readable frame with
  * the snapshot reached at it: with c == NULL, s holds real values (a

@@ -137,8 +137,8 @@ static void pair(struct snapshot *from, struct snapshot *to)
 }
 
 /* Keep sockets in the state given by arg. */
-static bool keep_state(const struct snapshot *s, const struct sock_record *r,
-		       void *arg)
+static int keep_state(const struct snapshot *s, const struct sock_record *r,
+		      void *arg)
 {
 	(void)s;
 	return r->state == *(int *)arg;
