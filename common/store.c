@@ -48,6 +48,7 @@
 extern const char sql_schema[];
 extern const char sql_migrate_2[];
 extern const char sql_migrate_3[];
+extern const char sql_migrate_4[];
 
 _Static_assert(KS_COUNT == 19, "ST_SOCKSTAT_ADD binds frame + KS_COUNT values");
 
@@ -371,6 +372,8 @@ static int migrate_in_place(struct store *st, int64_t from)
 		r = store_migrate_v1(st);
 	if (r == 0 && from < 3)
 		r = store_exec(st, sql_migrate_3);
+	if (r == 0 && from < 4)
+		r = store_exec(st, sql_migrate_4);
 	if (r == 0) {
 		st->version = STORE_FORMAT_VERSION;
 		return store_exec(st, "COMMIT");

@@ -30,7 +30,7 @@
 #include "sockrec.h"
 
 #define STORE_APPLICATION_ID 0x534b4831 /* "SKH1" */
-#define STORE_FORMAT_VERSION 3
+#define STORE_FORMAT_VERSION 4
 
 enum store_mode {
 	STORE_READ = 0,   /* existing file, read-only; missing file is an error */

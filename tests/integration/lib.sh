@@ -11,7 +11,7 @@ command -v ip >/dev/null && command -v ss >/dev/null ||
 NS="sockhist-test-$$"
 FIX="$TESTS_DIR/fixtures"
 # The store format this build writes (PRAGMA user_version of a new file).
-FORMAT_VERSION=3
+FORMAT_VERSION=4
 WORK=$(mktemp -d /tmp/sockhist-test.XXXXXX)
 MIX_PID=
 FAILURES=0

@@ -1,0 +1,16 @@
+-- migrate-4.sql — format version 3 -> 4: several network namespaces per
+-- file, connections closed between snapshots (sock_diag destroy events),
+-- cgroup paths.
+--
+-- Run by store.c inside one transaction: after migrate-3.sql on a new file,
+-- or on an older file a writer opens.  A reader of a version-2 or -3 file
+-- needs no copy: the tables added here are then missing, which says that
+-- nothing of theirs was recorded.  Ends with user_version = 4.
+-- doc/FORMAT.md describes every column.
+
+-- A namespace with no /run/netns name is known by a process that held it
+-- when the recorder first found it.
+ALTER TABLE netns ADD COLUMN pid INTEGER;
+ALTER TABLE netns ADD COLUMN comm TEXT;
+
+PRAGMA user_version = 4;
