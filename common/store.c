@@ -19,8 +19,11 @@
  * format-2 file as it is (format 3 only adds the kernel counters, so the
  * copy, as large as the file, would buy nothing).
  *
- * Loading a frame replays its chain from the keyframe (chain.h); the last
- * chain replayed is kept, so reading frames in order costs one frame each.
+ * Loading a frame replays its chain from the keyframe (chain.h).  The
+ * frames of several namespaces interleave, each namespace with its own
+ * chains, so the reader keeps a small cache of chain states (decoders,
+ * keyed by keyframe id, least recently used replaced first): reading
+ * frames in order costs one frame each, whatever the interleaving.
  * The writer's side is in store_append.c and store_index.c.
  */
 #include <errno.h>
@@ -523,11 +526,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
 		return -ENOMEM;
 	}
 	st->mode = mode;
-	int r = chain_init(&st->enc);
-	if (r == 0)
-		r = chain_init(&st->dec);
-	if (r == 0)
-		r = open_store(st, path);
+	int r = open_store(st, path);
 	if (r < 0) {
 		snprintf(err, errlen, "%s", st->msg);
 		store_close(st);
@@ -545,9 +544,11 @@ void store_close(struct store *st)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
-	chain_free(&st->enc);
-	chain_free(&st->dec);
-	index_free(st);
+	store_ns_free_all(st);
+	for (int i = 0; i < STORE_DECODERS; i++)
+		if (st->dec[i].ready)
+			chain_free(&st->dec[i].c);
+	free(st->str_ids);
 	free(st);
 }
 
@@ -671,37 +672,37 @@ static int chain_damaged(struct store *st, int64_t key, int64_t bad)
 			  (long long)bad, (long long)end);
 }
 
-/* Apply the frames of chain `key` after st->dec_at up to frame `id`. */
-static int replay(struct store *st, int64_t key, int64_t id)
+/* Apply the frames of chain `key` after d->at up to frame `id`. */
+static int replay(struct store *st, struct decoder *d, int64_t key, int64_t id)
 {
 	sqlite3_stmt *q = store_stmt(st, ST_CHAIN);
 	int rc, r = 0;
 	int64_t fid = 0;
 
 	sqlite3_bind_int64(q, 1, key);
-	sqlite3_bind_int64(q, 2, st->dec_at);
+	sqlite3_bind_int64(q, 2, d->at);
 	sqlite3_bind_int64(q, 3, id);
 	while (r == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		fid = sqlite3_column_int64(q, 0);
 		const void *data = sqlite3_column_blob(q, 2);
 		size_t len = (size_t)sqlite3_column_bytes(q, 2);
 		r = sqlite3_column_int(q, 1) != CODEC_CHAIN_V2 ? -EBADMSG :
-			chain_apply(&st->dec, data ? data : "", len);
+			chain_apply(&d->c, data ? data : "", len);
 		if (r == 0)
-			st->dec_at = fid;
+			d->at = fid;
 	}
 	sqlite3_reset(q);
 	if (r == 0 && rc != SQLITE_DONE)
 		r = store_fail_sqlite(st, rc);
-	else if (r == 0 && st->dec_at != id)
-		r = chain_damaged(st, key, st->dec_at + 1);
+	else if (r == 0 && d->at != id)
+		r = chain_damaged(st, key, d->at + 1);
 	else if (r == -EBADMSG)
 		r = chain_damaged(st, key, fid);
 	else if (r < 0)
 		r = store_fail(st, r, "cannot read frame %lld: %s",
 			       (long long)fid, strerror(-r));
 	if (r < 0)
-		st->dec_key = 0;
+		d->key = 0;
 	return r;
 }
 
@@ -730,17 +731,46 @@ static int load_v1(struct store *st, int64_t id, struct snapshot *s)
 	return r;
 }
 
-/* Bring the reader's chain to frame fi, continuing the chain replayed
- * last when fi follows it; -EBADMSG when it is damaged (st->msg names the
- * lost frames). */
-static int reach_frame(struct store *st, const struct frame_info *fi)
+/* The decoder to reach frame fi with: one already on its chain at or
+ * before it, else the least recently used one, reset (initialised on
+ * first use).  NULL when memory ran out. */
+static struct decoder *pick_decoder(struct store *st,
+				    const struct frame_info *fi)
 {
-	if (st->dec_key != fi->key || st->dec_at > fi->id) {
-		chain_reset(&st->dec);
-		st->dec_key = fi->key;
-		st->dec_at = fi->key - 1;
+	struct decoder *d = NULL, *lru = &st->dec[0];
+
+	for (int i = 0; i < STORE_DECODERS && !d; i++) {
+		if (st->dec[i].key == fi->key && st->dec[i].at <= fi->id)
+			d = &st->dec[i];
+		else if (st->dec[i].used < lru->used)
+			lru = &st->dec[i];
 	}
-	return replay(st, fi->key, fi->id);
+	if (!d) {
+		d = lru;
+		if (!d->ready && chain_init(&d->c) < 0)
+			return NULL;
+		d->ready = 1;
+		chain_reset(&d->c);
+		d->c.skip_blobs = st->skip_blobs;
+		d->key = fi->key;
+		d->at = fi->key - 1;
+	}
+	d->used = ++st->dec_clock;
+	return d;
+}
+
+/* Bring a decoder to frame fi, continuing the replay of its chain when
+ * one has it; *out is that decoder.  -EBADMSG when it is damaged (st->msg
+ * names the lost frames). */
+static int reach_frame(struct store *st, const struct frame_info *fi,
+		       struct decoder **out)
+{
+	struct decoder *d = pick_decoder(st, fi);
+
+	if (!d)
+		return store_fail(st, -ENOMEM, "out of memory");
+	*out = d;
+	return replay(st, d, fi->key, fi->id);
 }
 
 /* Decode frame id into s; see store.h. */
@@ -764,8 +794,9 @@ int store_load_matching(struct store *st, int64_t id, struct snapshot *s,
 		return store_fail(st, -EPROTONOSUPPORT, "frame %lld uses codec "
 				  "%u, this build reads up to %d",
 				  (long long)id, fi.codec, CODEC_CHAIN_V2);
-	r = reach_frame(st, &fi);
-	if (r == 0 && chain_materialize(&st->dec, s, keep, arg) < 0)
+	struct decoder *d;
+	r = reach_frame(st, &fi, &d);
+	if (r == 0 && chain_materialize(&d->c, s, keep, arg) < 0)
 		r = store_fail(st, -ENOMEM, "out of memory");
 	return r;
 }
@@ -833,17 +864,19 @@ static int scan_frame(struct store *st, const struct frame_info *fi,
 		r = load_v1(st, fi->id, v1);
 		return r < 0 ? r : ops->frame(fi, v1, NULL, arg);
 	}
-	r = reach_frame(st, fi);
-	return r < 0 ? r : ops->frame(fi, &st->dec.st, &st->dec, arg);
+	struct decoder *d;
+	r = reach_frame(st, fi, &d);
+	return r < 0 ? r : ops->frame(fi, &d->c.st, &d->c, arg);
 }
 
 /* Skip raw attribute words in loads; see store.h. */
 void store_set_skip_blobs(struct store *st, int skip)
 {
-	if (st->dec.skip_blobs != skip) {
-		st->dec.skip_blobs = skip;
-		st->dec_key = 0;
-	}
+	if (st->skip_blobs == skip)
+		return;
+	st->skip_blobs = skip;
+	for (int i = 0; i < STORE_DECODERS; i++)
+		st->dec[i].key = 0;
 }
 
 /* Visit the frames of a time range; see store.h. */

@@ -6,7 +6,8 @@
  * the writer; a reader migrates a format-1 file in memory and reads a
  * format-2 file as it is, its frames having no kernel counters).  The
  * writer appends one frame per snapshot in one IMMEDIATE transaction — a
- * keyframe or a delta of its current chain (chain.h), with the kernel's
+ * keyframe or a delta of the current chain of the snapshot's network
+ * namespace (chain.h; each namespace has its own), with the kernel's
  * counters, the frame's counts, socket lifetimes and rollups — and
  * applies the retention limits; readers open read-only,
  * replay chains, and never hold a read transaction longer than one query,
@@ -91,6 +92,18 @@ void store_set_limits(struct store *st, const struct store_limits *lim);
  * the next frame starts a new chain). */
 int64_t store_append(struct store *st, const struct snapshot *s);
 
+/* Fill the netns row of namespace ino (created when missing): its
+ * /run/netns name (NULL or "" when it has none), else a process holding
+ * it (pid > 0, comm).  Call when a namespace is first found.  Returns 0 or
+ * a negative code. */
+int store_set_netns_info(struct store *st, uint64_t ino, const char *name,
+			 int64_t pid, const char *comm);
+
+/* Drop the writer's state of namespace ino (it vanished): its current
+ * chain and lifetime index state.  Should it reappear, its next frame
+ * starts a new chain. */
+void store_forget_netns(struct store *st, uint64_t ino);
+
 /* Call fn for every frame in id order; stops early if fn returns non-zero and
  * returns that value.  Returns 0 or a negative code. */
 int store_each_frame(struct store *st,
@@ -108,8 +121,9 @@ int store_frame_by_id(struct store *st, int64_t id, struct frame_info *out);
 int store_frame_kstat(struct store *st, int64_t id, struct kstat *out);
 
 /* Decode frame id into s (initialised by the caller), replaying its chain
- * from the keyframe (consecutive loads along a chain continue where the
- * last stopped).  Returns 0, -ENOENT, or -EBADMSG for a damaged frame; the
+ * from the keyframe (loads along a chain continue where the last load of
+ * that chain stopped: up to STORE_DECODERS chains are kept, least recently
+ * used dropped first).  Returns 0, -ENOENT, or -EBADMSG for a damaged frame; the
  * message then names the frames that cannot be read. */
 int store_load(struct store *st, int64_t id, struct snapshot *s);
 /* store_load, materializing only the records keep() accepts (it judges the
@@ -140,7 +154,9 @@ struct scan_ops {
 void store_set_skip_blobs(struct store *st, int skip);
 
 /* Visit every frame with since_ns <= time_ns <= until_ns, in id order,
- * replaying each chain once.  Returns 0, the callback's non-zero value, or
+ * replaying each chain once (when at most STORE_DECODERS chains
+ * interleave: more namespaces than that are replayed from their
+ * keyframes).  Returns 0, the callback's non-zero value, or
  * a negative code (database errors; not damaged frames). */
 int store_scan(struct store *st, int64_t since_ns, int64_t until_ns,
 	       const struct scan_ops *ops, void *arg);

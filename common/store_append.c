@@ -5,6 +5,11 @@
  * housekeeping retention asks for; and the migration of version-1 frames,
  * which indexes them the same way.
  *
+ * Each network namespace has its own writer state (a small table keyed by
+ * namespace inode): its current chain and its lifetime index state, so
+ * the frames of several namespaces interleave in the file as chains of
+ * their own, each within the chain limits.
+ *
  * Retention works in whole chains, so every kept frame stays readable:
  * --retain drops the chains whose newest frame is older than the limit (and
  * rollups older than --keep-rollups) each time a new chain starts;
@@ -20,6 +25,93 @@
 #include "codec.h"
 #include "store_int.h"
 #include "timeexpr.h"
+
+/* The writer state of namespace ino; see store_int.h. */
+struct ns_writer *store_ns_writer(struct store *st, uint64_t ino)
+{
+	struct ns_writer *w;
+
+	for (size_t i = 0; i < st->nns; i++)
+		if (st->ns[i].ino == ino)
+			return &st->ns[i];
+	if (st->nns == st->ns_cap) {
+		size_t cap = st->ns_cap ? 2 * st->ns_cap : 8;
+		w = realloc(st->ns, cap * sizeof(*w));
+		if (!w) {
+			store_fail(st, -ENOMEM, "out of memory");
+			return NULL;
+		}
+		st->ns = w;
+		st->ns_cap = cap;
+	}
+	w = &st->ns[st->nns];
+	memset(w, 0, sizeof(*w));
+	if (chain_init(&w->enc) < 0) {
+		store_fail(st, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	w->ino = ino;
+	st->nns++;
+	return w;
+}
+
+/* Free one namespace's writer state. */
+static void ns_writer_free(struct ns_writer *w)
+{
+	chain_free(&w->enc);
+	index_free(&w->lt);
+}
+
+/* Free every namespace's writer state; see store_int.h. */
+void store_ns_free_all(struct store *st)
+{
+	for (size_t i = 0; i < st->nns; i++)
+		ns_writer_free(&st->ns[i]);
+	free(st->ns);
+	st->ns = NULL;
+	st->nns = st->ns_cap = 0;
+	st->cur = NULL;
+}
+
+/* Drop the writer state of a namespace that is gone; see store.h. */
+void store_forget_netns(struct store *st, uint64_t ino)
+{
+	for (size_t i = 0; i < st->nns; i++) {
+		if (st->ns[i].ino != ino)
+			continue;
+		ns_writer_free(&st->ns[i]);
+		st->ns[i] = st->ns[--st->nns];
+		return;
+	}
+}
+
+/* Record who a namespace is; see store.h. */
+int store_set_netns_info(struct store *st, uint64_t ino, const char *name,
+			 int64_t pid, const char *comm)
+{
+	sqlite3_stmt *q;
+	int64_t ignored;
+	int r = store_query_int(st, "INSERT OR IGNORE INTO netns (ino) "
+				"VALUES (?1)", (int64_t)ino, 0, 0, &ignored);
+	int rc;
+
+	if (r < 0)
+		return r;
+	rc = sqlite3_prepare_v2(st->db, "UPDATE netns SET name = ?2, pid = ?3, "
+				"comm = ?4 WHERE ino = ?1", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail_sqlite(st, rc);
+	sqlite3_bind_int64(q, 1, (int64_t)ino);
+	if (name && *name)
+		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+	if (pid > 0)
+		sqlite3_bind_int64(q, 3, pid);
+	if (pid > 0 && comm)
+		sqlite3_bind_text(q, 4, comm, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : store_fail_sqlite(st, rc);
+}
 
 /* Set the writer's retention; see store.h. */
 void store_set_limits(struct store *st, const struct store_limits *lim)
@@ -77,6 +169,36 @@ static int insert_kstat(struct store *st, int64_t id, const struct snapshot *s)
 	return store_step_done(st, ST_SOCKSTAT_ADD);
 }
 
+/* After chains were dropped: a namespace whose current chain went with
+ * them (it wrote nothing for --retain) starts a new chain. */
+static int restart_dropped(struct store *st)
+{
+	int64_t left;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < st->nns; i++) {
+		struct ns_writer *w = &st->ns[i];
+		if (!w->key_id)
+			continue;
+		r = store_query_int(st, "SELECT count(*) FROM frame WHERE "
+				    "id = ?1", w->key_id, 0, 0, &left);
+		if (r == 0 && !left) {
+			chain_reset(&w->enc);
+			w->key_id = 0;
+		}
+	}
+	return r;
+}
+
+/* Is key the keyframe of a chain some namespace is still writing? */
+static int current_chain(const struct store *st, int64_t key)
+{
+	for (size_t i = 0; i < st->nns; i++)
+		if (st->ns[i].key_id == key)
+			return 1;
+	return 0;
+}
+
 /* The tables with rows per frame (column `frame`), deleted with it. */
 static const char *const per_frame_tables[] = { "frame_count", "sockstat" };
 
@@ -104,7 +226,7 @@ static int drop_chains(struct store *st, const char *keys_sql, int64_t a)
 		r = store_query_int(st, "DELETE FROM sock WHERE last < "
 				    "(SELECT min(id) FROM frame)", 0, 0, 0,
 				    &ignored);
-	return r;
+	return r == 0 ? restart_dropped(st) : r;
 }
 
 /* A new chain starts: drop expired chains and rollups. */
@@ -138,18 +260,22 @@ static int used_bytes(struct store *st, int64_t *used)
 	return r;
 }
 
-/* Drop the oldest chains (never the one being written) until the pages in
- * use fit under --max-size. */
+/* Drop the oldest chains (never one a namespace is writing) until the
+ * pages in use fit under --max-size. */
 static int enforce_size(struct store *st)
 {
-	int64_t used, oldest;
+	int64_t used, oldest, after = 0;
 	int r = used_bytes(st, &used);
 
 	while (r == 0 && (uint64_t)used > st->lim.max_bytes) {
-		r = store_query_int(st, "SELECT min(key) FROM frame", 0, 0,
-				    st->key_id, &oldest);
-		if (r < 0 || oldest >= st->key_id)
+		r = store_query_int(st, "SELECT min(key) FROM frame WHERE "
+				    "key > ?1", after, 0, 0, &oldest);
+		if (r < 0 || oldest == 0)
 			break;
+		if (current_chain(st, oldest)) {
+			after = oldest;
+			continue;
+		}
 		r = drop_chains(st, "SELECT ?1", oldest);
 		if (r == 0)
 			r = used_bytes(st, &used);
@@ -162,15 +288,16 @@ static int enforce_size(struct store *st)
 static int64_t append_in_tx(struct store *st, const struct snapshot *s,
 			    int64_t t0)
 {
+	struct ns_writer *w = st->cur;
 	uint8_t *blob;
 	size_t len;
 	int key;
-	int r = chain_encode(&st->enc, s, CODEC_DEFAULT_LEVEL, &blob, &len, &key);
+	int r = chain_encode(&w->enc, s, CODEC_DEFAULT_LEVEL, &blob, &len, &key);
 
 	if (r < 0)
 		return store_fail(st, r, "cannot encode snapshot: %s",
 				  strerror(-r));
-	int64_t id = insert_frame(st, s, CODEC_CHAIN_V2, key ? 0 : st->key_id,
+	int64_t id = insert_frame(st, s, CODEC_CHAIN_V2, key ? 0 : w->key_id,
 				  blob, len, s->capture_ns + time_mono_ns() - t0);
 	free(blob);
 	if (id > 0)
@@ -180,7 +307,7 @@ static int64_t append_in_tx(struct store *st, const struct snapshot *s,
 		sqlite3_bind_int64(q, 1, id);
 		r = store_step_done(st, ST_SET_KEY);
 		if (r == 0)
-			st->key_id = id;
+			w->key_id = id;
 		if (r == 0)
 			r = expire(st, s->time_ns);
 	}
@@ -198,6 +325,8 @@ int64_t store_append(struct store *st, const struct snapshot *s)
 
 	if (st->mode != STORE_WRITE)
 		return store_fail(st, -EBADF, "database is open read-only");
+	if (!(st->cur = store_ns_writer(st, s->netns_ino)))
+		return -ENOMEM;
 	int64_t id = store_step_done(st, ST_BEGIN);
 	if (id == 0)
 		id = append_in_tx(st, s, t0);
@@ -209,10 +338,14 @@ int64_t store_append(struct store *st, const struct snapshot *s)
 	if (id < 0) {
 		if (!sqlite3_get_autocommit(st->db))
 			store_step_done(st, ST_ROLLBACK);
-		/* The frame is not in the file: the next one starts afresh. */
-		chain_reset(&st->enc);
-		index_forget(st);
+		/* The frame is not in the file: the namespace's next one
+		 * starts afresh (chains dropped by the rolled-back retention
+		 * are back, so the others go on). */
+		chain_reset(&st->cur->enc);
+		st->cur->key_id = 0;
+		index_forget(&st->cur->lt);
 	}
+	st->cur = NULL;
 	return id;
 }
 
@@ -237,14 +370,16 @@ int store_migrate_v1(struct store *st)
 		/* A damaged frame stays unindexed (and unreadable), like any
 		 * damaged frame; the others are still worth having. */
 		if (codec_decode(CODEC_COLUMNAR_V1, data ? data : "",
-				 (size_t)sqlite3_column_bytes(q, 2), &s) == 0)
-			r = index_frame(st, id, &s);
+				 (size_t)sqlite3_column_bytes(q, 2), &s) == 0) {
+			st->cur = store_ns_writer(st, s.netns_ino);
+			r = st->cur ? index_frame(st, id, &s) : -ENOMEM;
+		}
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = store_fail_sqlite(st, rc);
 	sqlite3_finalize(q);
 	st->boot = boot;
-	index_forget(st);
+	store_ns_free_all(st);
 	snapshot_free(&s);
 	return r;
 }

@@ -50,18 +50,16 @@ static int count_rows(struct store *st, int64_t id, const struct snapshot *s,
 /* ---- interned strings ------------------------------------------------------ */
 
 /* The str.id of string `off` of s's pool, adding it when new (cached per
- * frame in lt.str_ids). */
+ * frame in st->str_ids). */
 static int str_id(struct store *st, const struct snapshot *s, uint32_t off,
 		  int64_t *out)
 {
-	struct lifetimes *lt = &st->lt;
-
 	if (off == 0 || off >= s->strpool_len) {
 		*out = 0;
 		return 0;
 	}
-	if (lt->str_ids[off]) {
-		*out = lt->str_ids[off];
+	if (st->str_ids[off]) {
+		*out = st->str_ids[off];
 		return 0;
 	}
 	sqlite3_stmt *add = store_stmt(st, ST_STR_ADD);
@@ -75,7 +73,7 @@ static int str_id(struct store *st, const struct snapshot *s, uint32_t off,
 	sqlite3_bind_text(get, 1, s->strpool + off, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(get);
 	if (rc == SQLITE_ROW)
-		*out = lt->str_ids[off] = sqlite3_column_int64(get, 0);
+		*out = st->str_ids[off] = sqlite3_column_int64(get, 0);
 	sqlite3_reset(get);
 	return rc == SQLITE_ROW ? 0 : store_fail_sqlite(st, rc);
 }
@@ -83,16 +81,14 @@ static int str_id(struct store *st, const struct snapshot *s, uint32_t off,
 /* Size the per-frame string id cache for s's pool and clear it. */
 static int str_cache_reset(struct store *st, const struct snapshot *s)
 {
-	struct lifetimes *lt = &st->lt;
-
-	if (s->strpool_len > lt->str_ids_cap) {
-		int64_t *p = realloc(lt->str_ids, s->strpool_len * sizeof(*p));
+	if (s->strpool_len > st->str_ids_cap) {
+		int64_t *p = realloc(st->str_ids, s->strpool_len * sizeof(*p));
 		if (!p)
 			return store_fail(st, -ENOMEM, "out of memory");
-		lt->str_ids = p;
-		lt->str_ids_cap = s->strpool_len;
+		st->str_ids = p;
+		st->str_ids_cap = s->strpool_len;
 	}
-	memset(lt->str_ids, 0, s->strpool_len * sizeof(*lt->str_ids));
+	memset(st->str_ids, 0, s->strpool_len * sizeof(*st->str_ids));
 	return 0;
 }
 
@@ -126,7 +122,7 @@ static int cmp_cookie(const void *a, const void *b)
  * earlier boots that were left open end at their boot's last frame. */
 static int lt_load(struct store *st, int64_t id, const struct snapshot *s)
 {
-	struct lifetimes *lt = &st->lt;
+	struct lifetimes *lt = &st->cur->lt;
 	sqlite3_stmt *q;
 	int64_t ino = (int64_t)s->netns_ino, ignored;
 	int r = store_query_int(st, "INSERT OR IGNORE INTO netns (ino) "
@@ -164,7 +160,6 @@ static int lt_load(struct store *st, int64_t id, const struct snapshot *s)
 	if (r == 0 && lt->nopen)
 		qsort(lt->open, lt->nopen, sizeof(*lt->open), cmp_cookie);
 	lt->valid = r == 0;
-	lt->netns_ino = s->netns_ino;
 	lt->boot = st->boot;
 	return r;
 }
@@ -196,7 +191,7 @@ static int sock_new(struct store *st, int64_t id, const struct snapshot *s,
 	if (e < 0)
 		return e;
 	sqlite3_bind_int64(q, 1, st->boot);
-	sqlite3_bind_int64(q, 2, st->lt.netns_id);
+	sqlite3_bind_int64(q, 2, st->cur->lt.netns_id);
 	sqlite3_bind_int64(q, 3, (int64_t)r->cookie);
 	sqlite3_bind_int(q, 4, r->netid);
 	sqlite3_bind_int(q, 5, r->family);
@@ -229,20 +224,20 @@ static int sock_gone(struct store *st, uint64_t cookie)
 	if (!q)
 		return -EBADMSG;
 	sqlite3_bind_int64(q, 1, st->boot);
-	sqlite3_bind_int64(q, 2, st->lt.netns_id);
+	sqlite3_bind_int64(q, 2, st->cur->lt.netns_id);
 	sqlite3_bind_int64(q, 3, (int64_t)cookie);
-	sqlite3_bind_int64(q, 4, st->lt.prev_frame);
+	sqlite3_bind_int64(q, 4, st->cur->lt.prev_frame);
 	return store_step_done(st, ST_SOCK_GONE);
 }
 
 /* Open and close lifetimes by comparing s with the previous frame. */
 static int lifetimes(struct store *st, int64_t id, const struct snapshot *s)
 {
-	struct lifetimes *lt = &st->lt;
+	struct lifetimes *lt = &st->cur->lt;
 	size_t i = 0, j = 0, nold;
 	int r = 0;
 
-	if (!lt->valid || lt->netns_ino != s->netns_ino || lt->boot != st->boot)
+	if (!lt->valid || lt->boot != st->boot)
 		r = lt_load(st, id, s);
 	nold = lt->nopen;
 	while (r == 0 && (i < nold || j < s->nrecs)) {
@@ -438,16 +433,15 @@ int index_frame(struct store *st, int64_t id, const struct snapshot *s)
 	return r;
 }
 
-/* Forget the lifetime state; see store_int.h. */
-void index_forget(struct store *st)
+/* Forget a lifetime state; see store_int.h. */
+void index_forget(struct lifetimes *lt)
 {
-	st->lt.valid = 0;
+	lt->valid = 0;
 }
 
-/* Free the index's memory. */
-void index_free(struct store *st)
+/* Free a lifetime state's memory. */
+void index_free(struct lifetimes *lt)
 {
-	free(st->lt.open);
-	free(st->lt.str_ids);
-	memset(&st->lt, 0, sizeof(st->lt));
+	free(lt->open);
+	memset(lt, 0, sizeof(*lt));
 }

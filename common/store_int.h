@@ -27,18 +27,37 @@ enum stmt_id {
 	ST_COUNT
 };
 
-/* The socket lifetime index's view of the newest frame of the namespace
- * being written: which sockets were open in it. */
+/* The socket lifetime index's view of the newest frame of one namespace:
+ * which sockets were open in it. */
 struct lifetimes {
 	int valid;                       /* loaded for this netns and boot */
-	uint64_t netns_ino;
 	int64_t boot;
 	int64_t netns_id;                /* netns.id */
 	int64_t prev_frame;              /* newest frame before this one */
 	uint64_t *open;                  /* sorted cookies open in it */
 	size_t nopen, cap;
-	int64_t *str_ids;                /* per snapshot pool offset: str.id */
-	size_t str_ids_cap;
+};
+
+/* What the writer keeps per network namespace: its current chain and its
+ * lifetime index state.  Frames of several namespaces interleave in the
+ * file, each namespace's forming chains of their own. */
+struct ns_writer {
+	uint64_t ino;                    /* namespace inode */
+	struct chain enc;                /* the chain being written */
+	int64_t key_id;                  /* its keyframe's id; 0 none */
+	struct lifetimes lt;
+};
+
+/* Decoders a reader keeps (chain states replayed, keyed by keyframe id),
+ * so interleaved chains are each replayed once. */
+#define STORE_DECODERS 64
+
+struct decoder {
+	struct chain c;                  /* valid when ready */
+	int ready;                       /* c was initialised */
+	int64_t key, at;                 /* chain and frame reached; key 0:
+					  * holds nothing */
+	uint64_t used;                   /* LRU clock of the last use */
 };
 
 struct store {
@@ -49,13 +68,17 @@ struct store {
 	sqlite3_stmt *stmt[ST_COUNT];
 	char msg[256];
 	/* writer */
-	struct chain enc;                /* the chain being written */
-	int64_t key_id;                  /* its keyframe's id */
+	struct ns_writer *ns;            /* per namespace written */
+	size_t nns, ns_cap;
+	struct ns_writer *cur;           /* the one of the frame being
+					  * appended (or migrated) */
 	struct store_limits lim;
-	struct lifetimes lt;
-	/* reader: the chain replayed last, for loads that continue it */
-	struct chain dec;
-	int64_t dec_key, dec_at;
+	int64_t *str_ids;                /* per snapshot pool offset: str.id */
+	size_t str_ids_cap;
+	/* reader: the chains replayed last, for loads that continue them */
+	struct decoder dec[STORE_DECODERS];
+	uint64_t dec_clock;
+	int skip_blobs;
 };
 
 /* Record a printf-style message as the last error; returns code. */
@@ -75,11 +98,18 @@ int store_query_int(struct store *st, const char *sql, int64_t a, int64_t b,
 sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id);
 
 /* store_index.c: index frame `id` (snapshot s) inside the open
- * transaction.  Returns 0 or a negative code. */
+ * transaction, with the lifetime state of st->cur.  Returns 0 or a
+ * negative code. */
 int index_frame(struct store *st, int64_t id, const struct snapshot *s);
-/* Forget the lifetime index's state (after a rollback or a migration). */
-void index_forget(struct store *st);
-void index_free(struct store *st);
+/* Forget a lifetime index state (after a rollback or a migration). */
+void index_forget(struct lifetimes *lt);
+void index_free(struct lifetimes *lt);
+
+/* store_append.c: the writer state of namespace ino, created when new
+ * (NULL, with a message, when memory ran out). */
+struct ns_writer *store_ns_writer(struct store *st, uint64_t ino);
+/* Free every namespace's writer state. */
+void store_ns_free_all(struct store *st);
 
 /* store_append.c: index every version-1 frame (counts and lifetimes)
  * inside the caller's transaction, after migrate-2.sql made the tables. */

@@ -7,7 +7,10 @@
  * the kernel counters stored with a frame (absent ones stay absent, a
  * format-2 file has none and a reader leaves it format 2); and socket
  * lifetimes that survive a writer's restart (a raw socket's cookie
- * above 2^63 included).
+ * above 2^63 included); three namespaces' frames interleaved in one
+ * file: chains of their own, every frame reads back as appended (in
+ * order, backwards, by scan, after retention), lifetimes per namespace,
+ * a forgotten namespace starting a new chain, the netns rows.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #include <cmocka.h>
 
 #include "chain.h"
+#include "randsnap.h"
 #include "store.h"
 
 #define SEC 1000000000LL
@@ -554,6 +558,192 @@ static void test_lifetimes_across_writers(void **state)
 	assert_string_equal(rows, "9223372036854775885:0 5:0 9:2 ");
 }
 
+#define NS_N 3
+#define NS_TICKS 230
+
+/* The snapshot of namespace ns at tick t: random sockets that change
+ * every 60 ticks (so chains hold deltas that are mostly "unchanged"). */
+static void ns_snapshot(struct snapshot *s, unsigned ns, unsigned t)
+{
+	rnd_snapshot(s, 5 + 10 * ns, 1000 * (ns + 1) + t / 60);
+	snapshot_sort_dedupe(s);
+	s->time_ns = T0 + t * SEC;
+	s->netns_ino = 4026532000u + ns;
+}
+
+/* Tick and namespace of frame id, as interleaved by append_ns(). */
+static void ns_of_frame(int64_t id, int64_t first, unsigned *ns, unsigned *t)
+{
+	*ns = (unsigned)((id - first) % NS_N);
+	*t = (unsigned)((id - first) / NS_N);
+}
+
+/* Append NS_TICKS ticks of NS_N namespaces, one frame each per tick;
+ * returns the first frame id. */
+static int64_t append_ns(struct store *st)
+{
+	int64_t first = 0;
+
+	for (unsigned t = 0; t < NS_TICKS; t++)
+		for (unsigned ns = 0; ns < NS_N; ns++) {
+			struct snapshot s;
+			ns_snapshot(&s, ns, t);
+			int64_t id = store_append(st, &s);
+			assert_true(id > 0);
+			if (!first)
+				first = id;
+			snapshot_free(&s);
+		}
+	return first;
+}
+
+/* store_load of frame id equals what was appended. */
+static void load_equal(struct store *st, int64_t id, int64_t first)
+{
+	struct snapshot want, got;
+	unsigned ns, t;
+
+	ns_of_frame(id, first, &ns, &t);
+	ns_snapshot(&want, ns, t);
+	assert_int_equal(snapshot_init(&got), 0);
+	if (store_load(st, id, &got) < 0)
+		fail_msg("frame %lld: %s", (long long)id, store_errmsg(st));
+	got.time_ns = want.time_ns;
+	got.netns_ino = want.netns_ino;
+	assert_snapshot_equal(&want, &got);
+	snapshot_free(&want);
+	snapshot_free(&got);
+}
+
+struct ns_scan {
+	int64_t first, seen;
+};
+
+/* Scan callback: the replayed state is the appended snapshot. */
+static int ns_scan_frame(const struct frame_info *fi, const struct snapshot *s,
+			 const struct chain *c, void *arg)
+{
+	struct ns_scan *sc = arg;
+	struct snapshot want, got;
+	unsigned ns, t;
+
+	(void)s;
+	ns_of_frame(fi->id, sc->first, &ns, &t);
+	assert_int_equal(fi->netns_ino, 4026532000u + ns);
+	ns_snapshot(&want, ns, t);
+	assert_int_equal(snapshot_init(&got), 0);
+	assert_int_equal(chain_materialize(c, &got, NULL, NULL), 0);
+	got.time_ns = want.time_ns;
+	got.netns_ino = want.netns_ino;
+	assert_snapshot_equal(&want, &got);
+	snapshot_free(&want);
+	snapshot_free(&got);
+	sc->seen++;
+	return 0;
+}
+
+/* Scan callback for damaged chains: there must be none. */
+static void ns_scan_damaged(const char *msg, void *arg)
+{
+	(void)arg;
+	fail_msg("damaged: %s", msg);
+}
+
+/* Every frame id in [lo, hi] loads equal, forwards then backwards, and a
+ * scan visits each once with the appended sockets. */
+static void ns_check_all(struct store *st, int64_t first, int64_t lo,
+			 int64_t hi)
+{
+	const struct scan_ops ops = { ns_scan_frame, ns_scan_damaged, 0 };
+	struct ns_scan sc = { first, 0 };
+
+	struct frame_info fi;
+	int64_t n = 0;
+
+	for (int64_t id = lo; id <= hi; id++)
+		if (store_frame_by_id(st, id, &fi) == 0 && ++n)
+			load_equal(st, id, first);
+	for (int64_t id = hi; id >= lo; id--)
+		if (store_frame_by_id(st, id, &fi) == 0)
+			load_equal(st, id, first);
+	assert_int_equal(store_scan(st, INT64_MIN, INT64_MAX, &ops, &sc), 0);
+	assert_int_equal(sc.seen, n);
+	assert_int_equal(n, raw_int("SELECT count(*) FROM frame"));
+}
+
+/* Three namespaces interleaved in one file: each namespace's frames form
+ * chains of their own within the limits, every frame reads back equal
+ * (also after retention dropped whole chains), and the lifetimes of one
+ * namespace are not closed by another's frames. */
+static void test_netns_interleaved(void **state)
+{
+	struct store *st = open_ok(STORE_WRITE);
+	int64_t first = append_ns(st), last = first + NS_N * NS_TICKS - 1;
+
+	(void)state;
+	assert_int_equal(raw_int("SELECT count(*) FROM frame f JOIN frame k "
+				 "ON k.id = f.key WHERE k.netns_ino != "
+				 "f.netns_ino"), 0);
+	assert_true(raw_int("SELECT max(n) FROM (SELECT count(*) n FROM "
+			    "frame GROUP BY key)") <= CHAIN_MAX_FRAMES);
+	assert_true(raw_int("SELECT count(DISTINCT key) FROM frame") >=
+		    NS_N * ((NS_TICKS + CHAIN_MAX_FRAMES - 1) /
+			    CHAIN_MAX_FRAMES));
+	/* Sockets of the last tick are open, each in its namespace. */
+	assert_int_equal(raw_int("SELECT count(*) FROM sock s JOIN netns n "
+				 "ON n.id = s.netns WHERE s.last IS NULL AND "
+				 "n.ino NOT BETWEEN 4026532000 AND 4026532002"),
+			 0);
+	assert_int_equal(raw_int("SELECT count(DISTINCT netns) FROM sock "
+				 "WHERE last IS NULL"), NS_N);
+	ns_check_all(st, first, first, last);
+
+	/* A namespace forgotten starts a new chain; the new chain makes
+	 * retention drop the chains that ended before tick 150, whole. */
+	struct store_limits lim = { .retain_ns = 80 * SEC };
+	store_set_limits(st, &lim);
+	store_forget_netns(st, 4026532001u);
+	for (unsigned ns = 0; ns < NS_N; ns++) {
+		struct snapshot s;
+		ns_snapshot(&s, ns, NS_TICKS);
+		int64_t id = store_append(st, &s);
+		assert_true(id > 0);
+		snapshot_free(&s);
+		if (ns == 1)
+			assert_int_equal(raw_int("SELECT key = id FROM frame "
+						 "ORDER BY id DESC LIMIT 1"), 1);
+	}
+	store_close(st);
+	last += NS_N;
+	int64_t lo = raw_int("SELECT min(id) FROM frame");
+	assert_true(lo > first);
+	assert_true(raw_int("SELECT min(time_ns) FROM frame") <= T0 + 150 * SEC);
+	assert_int_equal(raw_int("SELECT count(*) FROM frame f WHERE NOT "
+				 "EXISTS (SELECT 1 FROM frame k WHERE "
+				 "k.id = f.key)"), 0);
+	st = open_ok(STORE_READ);
+	ns_check_all(st, first, lo, last);
+	store_close(st);
+}
+
+/* store_set_netns_info fills the netns row of a namespace. */
+static void test_netns_info(void **state)
+{
+	struct store *st = open_ok(STORE_WRITE);
+
+	(void)state;
+	assert_int_equal(store_set_netns_info(st, 77, "blue", 0, NULL), 0);
+	assert_int_equal(store_set_netns_info(st, 78, NULL, 4242, "sleep"), 0);
+	assert_int_equal(store_set_netns_info(st, 77, "blue", 0, NULL), 0);
+	store_close(st);
+	assert_int_equal(raw_int("SELECT count(*) FROM netns"), 2);
+	assert_int_equal(raw_int("SELECT count(*) FROM netns WHERE ino = 77 "
+				 "AND name = 'blue' AND pid IS NULL"), 1);
+	assert_int_equal(raw_int("SELECT count(*) FROM netns WHERE ino = 78 "
+				 "AND name IS NULL AND pid = 4242 AND "
+				 "comm = 'sleep'"), 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -571,6 +761,8 @@ int main(void)
 		T(test_frame_at_fast),
 		T(test_kstat),
 		T(test_lifetimes_across_writers),
+		T(test_netns_interleaved),
+		T(test_netns_info),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
