@@ -461,19 +461,24 @@ static int list_all_parallel(struct procmap *pm)
 	return err;
 }
 
-/* Index the snapshot's socket inodes. */
-static int build_ino(struct procmap *pm, const struct snapshot *s)
+/* Index the socket inodes of the tick's snapshots (socket inodes are
+ * unique across namespaces). */
+static int build_ino(struct procmap *pm, struct snapshot **snaps, size_t n)
 {
-	size_t i;
+	size_t i, k, total = 0;
 	int created;
 
 	otab_clear(&pm->ino);
-	if (otab_reserve(&pm->ino, s->nrecs) < 0)
+	for (k = 0; k < n; k++)
+		total += snaps[k]->nrecs;
+	if (otab_reserve(&pm->ino, total) < 0)
 		return -ENOMEM;
-	for (i = 0; i < s->nrecs; i++)
-		if (s->recs[i].inode &&
-		    !otab_insert(&pm->ino, s->recs[i].inode, &created))
-			return -ENOMEM;
+	for (k = 0; k < n; k++)
+		for (i = 0; i < snaps[k]->nrecs; i++)
+			if (snaps[k]->recs[i].inode &&
+			    !otab_insert(&pm->ino, snaps[k]->recs[i].inode,
+					 &created))
+				return -ENOMEM;
 	return 0;
 }
 
@@ -631,16 +636,17 @@ static int gather_fds(struct procmap *pm)
 	return err;
 }
 
-/* Phase 2: match the gathered fds with the snapshot's sockets.  A socket
- * with no known owner makes every fd directory be listed (if phase 1 did
- * not), then every fd not known to hold a live socket be re-read.  Returns
- * 0 or -ENOMEM. */
-static int resolve_owners(struct procmap *pm, const struct snapshot *s)
+/* Phase 2: match the gathered fds with the sockets of the tick's
+ * snapshots.  A socket with no known owner makes every fd directory be
+ * listed (if phase 1 did not), then every fd not known to hold a live
+ * socket be re-read.  Returns 0 or -ENOMEM. */
+static int resolve_owners(struct procmap *pm, struct snapshot **snaps,
+			  size_t n)
 {
 	int err, searched = pm->full;
 	size_t unknown;
 
-	err = build_ino(pm, s);
+	err = build_ino(pm, snaps, n);
 	if (err < 0)
 		return err;
 	recheck(pm, 1);
@@ -812,19 +818,25 @@ int procmap_refresh(struct procmap *pm, int64_t now_ns)
 
 int procmap_attach(struct procmap *pm, struct snapshot *s)
 {
-	size_t i;
+	return procmap_attach_all(pm, &s, 1);
+}
+
+int procmap_attach_all(struct procmap *pm, struct snapshot **snaps, size_t n)
+{
+	size_t i, k;
 	int err = pm->refresh_err;
 
 	if (err == 0)
-		err = resolve_owners(pm, s);
+		err = resolve_owners(pm, snaps, n);
 	if (err == 0) {
 		mark_fds(pm);
 		err = collect_owners(pm);
 	}
 	otab_clear(&pm->comm);
-	for (i = 0; err == 0 && i < s->nrecs; i++)
-		if (s->recs[i].inode)
-			err = attach_one(pm, s, i);
+	for (k = 0; err == 0 && k < n; k++)
+		for (i = 0; err == 0 && i < snaps[k]->nrecs; i++)
+			if (snaps[k]->recs[i].inode)
+				err = attach_one(pm, snaps[k], i);
 	otab_swap(&pm->fds, &pm->fds_prev);
 	if (err < 0)
 		pm->full_pending = 1;

@@ -68,6 +68,13 @@ int procmap_refresh(struct procmap *pm, int64_t now_ns);
  * unreadable /proc entries are skipped, as ss does. */
 int procmap_attach(struct procmap *pm, struct snapshot *s);
 
+/* procmap_attach() for every snapshot of one tick (one per network
+ * namespace) after one procmap_refresh(): the n snapshots are one set —
+ * a socket "vanished from the snapshot" or "ownerless" is judged against
+ * all of them (socket inodes are unique across namespaces), so the
+ * guarantees above hold for each.  Returns 0 or -ENOMEM. */
+int procmap_attach_all(struct procmap *pm, struct snapshot **snaps, size_t n);
+
 /* Counters since procmap_new(). */
 void procmap_get_stats(const struct procmap *pm, struct procmap_stats *st);
 

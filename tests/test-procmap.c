@@ -4,7 +4,8 @@
  *
  * Each check builds a snapshot whose records are exactly the sockets under
  * test (inode from fstat) and lets the procmap attach owners, so the test
- * does not depend on the other sockets of the machine.  Children obey
+ * does not depend on the other sockets of the machine; one tick's
+ * snapshots of several namespaces are attached as one set.  Children obey
  * one-byte commands over a pipe and answer with a uint64_t.
  */
 #include <errno.h>
@@ -342,6 +343,90 @@ static void test_steady_state(void **state)
 	procmap_free(pm);
 }
 
+/* One tick of three namespaces' snapshots attached as one set: inodes[k]
+ * (0 ends a list) are the sockets of snapshot k. */
+static void attach_set(struct procmap *pm, struct snapshot *snaps,
+		       const uint64_t inodes[3][3])
+{
+	struct snapshot *set[3];
+
+	for (size_t k = 0; k < 3; k++) {
+		snapshot_reset(&snaps[k]);
+		for (size_t i = 0; i < 3 && inodes[k][i]; i++) {
+			struct sock_record *r = snapshot_add_record(&snaps[k]);
+			assert_non_null(r);
+			r->cookie = i + 1;
+			r->inode = inodes[k][i];
+		}
+		set[k] = &snaps[k];
+	}
+	fake_now += SEC;
+	assert_int_equal(procmap_refresh(pm, fake_now), 0);
+	assert_int_equal(procmap_attach_all(pm, set, 3), 0);
+}
+
+/* The snapshots of one tick are one set: each gets its owners; a socket
+ * of one snapshot is not "vanished" for being absent from another (steady
+ * state reads nothing); an fd number reused for a socket of another
+ * snapshot is found; an ownerless socket is left alone after two
+ * searches. */
+static void test_attach_all(void **state)
+{
+	struct procmap *pm;
+	struct snapshot s[3];
+	struct owner o[MAX_OWNERS];
+	uint64_t ino[3][3] = { { 0 } }, before;
+	int a, b, c, fd;
+
+	(void)state;
+	assert_int_equal(procmap_new(NULL, &pm), 0);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(snapshot_init(&s[k]), 0);
+	a = socket(AF_UNIX, SOCK_DGRAM, 0);
+	b = socket(AF_UNIX, SOCK_DGRAM, 0);
+	c = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ino[0][0] = inode_of(a);
+	ino[1][0] = inode_of(b);
+	ino[1][1] = 0xfffffff0u;        /* nobody owns it */
+	ino[2][0] = inode_of(c);
+	attach_set(pm, s, ino);
+	attach_set(pm, s, ino);
+	int quiet = 0;
+	for (int tries = 0; !quiet && tries < 50; tries++) {
+		before = readlinks(pm);
+		attach_set(pm, s, ino);
+		attach_set(pm, s, ino);
+		quiet = readlinks(pm) == before;
+	}
+	assert_true(quiet);
+	assert_int_equal(owners(&s[0], 0, o), 1);
+	assert_int_equal(o[0].fd, a);
+	assert_int_equal(owners(&s[1], 0, o), 1);
+	assert_int_equal(o[0].fd, b);
+	assert_int_equal(owners(&s[1], 1, o), 0);
+	assert_int_equal(owners(&s[2], 0, o), 1);
+	assert_int_equal(o[0].fd, c);
+
+	/* a's number reused by a socket that shows up in snapshot 2 */
+	close(a);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(fd, a);
+	ino[0][0] = 0;
+	ino[2][1] = inode_of(fd);
+	attach_set(pm, s, ino);
+	assert_int_equal(s[0].nrecs, 0);
+	assert_int_equal(owners(&s[2], 1, o), 1);
+	assert_int_equal(o[0].fd, fd);
+	assert_int_equal(o[0].pid, getpid());
+	assert_int_equal(owners(&s[1], 0, o), 1);
+	close(fd);
+	close(b);
+	close(c);
+	for (int k = 0; k < 3; k++)
+		snapshot_free(&s[k]);
+	procmap_free(pm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_fd_reuse),
 		cmocka_unit_test(test_steady_state),
+		cmocka_unit_test(test_attach_all),
 	};
 
 	prctl(PR_SET_NAME, "test-procmap");
