@@ -113,6 +113,7 @@ static int64_t build_db(const char *db, int frames, uint64_t *rows,
 			uint64_t *day_rows)
 {
 	struct capture cap;
+	struct procmap *pm;
 	struct snapshot snap;
 	struct store *st;
 	char msg[256];
@@ -122,11 +123,12 @@ static int64_t build_db(const char *db, int frames, uint64_t *rows,
 	unlink(db);
 	if (store_open(db, STORE_WRITE, &st, msg, sizeof(msg)) < 0)
 		errx(1, "%s: %s", db, msg);
-	if (capture_open(&cap) < 0 || snapshot_init(&snap) < 0)
+	if (capture_open_current(&cap) < 0 || procmap_new(NULL, &pm) < 0 ||
+	    snapshot_init(&snap) < 0)
 		errx(1, "capture_open failed");
 	*rows = *day_rows = 0;
 	for (int i = 0; i < frames; i++) {
-		if (capture_snapshot(&cap, &snap) < 0)
+		if (capture_snapshot(&cap, pm, &snap) < 0)
 			errx(1, "capture failed");
 		snap.time_ns = t0 + i * STEP_NS;
 		if (store_append(st, &snap) < 0)
@@ -140,6 +142,7 @@ static int64_t build_db(const char *db, int frames, uint64_t *rows,
 	       (now_ms() - start) / 1e3);
 	snapshot_free(&snap);
 	capture_close(&cap);
+	procmap_free(pm);
 	store_close(st);
 	return t0;
 }

@@ -54,11 +54,11 @@ struct warm_cost {
 
 /* Take and append one snapshot; fill the phase times in ms (the order of
  * struct warm_cost). */
-static void warm_one(struct capture *cap, struct snapshot *snap,
-		     struct store *st, double t[5])
+static void warm_one(struct capture *cap, struct procmap *pm,
+		     struct snapshot *snap, struct store *st, double t[5])
 {
 	double t0 = now_ms();
-	if (capture_snapshot(cap, snap) < 0)
+	if (capture_snapshot(cap, pm, snap) < 0)
 		errx(1, "capture_snapshot failed");
 	double t1 = now_ms();
 	if (store_append(st, snap) < 0)
@@ -74,6 +74,7 @@ static void warm_one(struct capture *cap, struct snapshot *snap,
 static struct warm_cost warm_runs(int n)
 {
 	struct capture cap;
+	struct procmap *pm;
 	struct snapshot snap;
 	struct store *st;
 	char msg[256];
@@ -82,12 +83,13 @@ static struct warm_cost warm_runs(int n)
 	fresh_db();
 	if (store_open(db_path, STORE_WRITE, &st, msg, sizeof(msg)) < 0)
 		errx(1, "%s: %s", db_path, msg);
-	if (capture_open(&cap) < 0 || snapshot_init(&snap) < 0)
+	if (capture_open_current(&cap) < 0 || procmap_new(NULL, &pm) < 0 ||
+	    snapshot_init(&snap) < 0)
 		errx(1, "capture_open failed");
-	warm_one(&cap, &snap, st, t);
+	warm_one(&cap, pm, &snap, st, t);
 	double cold[5] = { t[0], t[1], t[2], t[3], t[4] };
 	for (int i = 0; i < n; i++) {
-		warm_one(&cap, &snap, st, t);
+		warm_one(&cap, pm, &snap, st, t);
 		for (int k = 0; k < 5; k++)
 			ph[k][i] = t[k];
 	}
@@ -97,6 +99,7 @@ static struct warm_cost warm_runs(int n)
 	getrusage(RUSAGE_SELF, &ru);
 	snapshot_free(&snap);
 	capture_close(&cap);
+	procmap_free(pm);
 	store_close(st);
 	return (struct warm_cost){ ph[0][n / 2], ph[1][n / 2], ph[2][n / 2],
 				   ph[3][n / 2], ph[4][n / 2], ru.ru_maxrss / 1024.0,

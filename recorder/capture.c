@@ -1,17 +1,23 @@
 /*
- * capture.c — run every dump in ss order (unix, raw, udp, tcp; IPv4 before
- * IPv6; raw from /proc/net/raw{,6} when the kernel lacks raw_diag) while a
- * second thread brings the owner cache up to date from /proc, read the
- * kernel's socket counters right after the dumps, then put the records in
- * cookie order, drop the duplicates a non-atomic dump can produce, and
- * attach owner processes.
+ * capture.c — per namespace, run every dump in ss order (unix, raw, udp,
+ * tcp; IPv4 before IPv6; raw from /proc/net/raw{,6} when the kernel lacks
+ * raw_diag) and read the kernel's socket counters right after, while a
+ * second thread brings the owner cache up to date from /proc; then put
+ * each namespace's records in cookie order, drop the duplicates a
+ * non-atomic dump can produce, and attach owner processes to all of them
+ * at once.  The per-namespace fds are opened once, inside the namespace
+ * (capture_open_inside), and kept: a tick enters no namespace.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -38,16 +44,6 @@ static const struct dump_kind dumps[CAPTURE_NDUMPS] = {
 	{ "tcp6", AF_INET6, IPPROTO_TCP },
 };
 
-/* The inode of the network namespace we run in, 0 if unknown. */
-static uint64_t current_netns(void)
-{
-	struct stat st;
-
-	if (stat("/proc/self/ns/net", &st) < 0)
-		return 0;
-	return (uint64_t)st.st_ino;
-}
-
 /* The time on clock id in ns. */
 static int64_t clock_ns(clockid_t id)
 {
@@ -57,41 +53,113 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-int capture_open(struct capture *c)
+/* Everything that must be opened inside the namespace, called while the
+ * calling thread is in it: the netlink socket, the kernel's counters and
+ * the raw socket tables.  (More per-namespace sockets belong here, and
+ * their close in capture_close().)  Returns 0 or a negative errno. */
+static int capture_open_inside(struct capture *c)
+{
+	int err = nl_open(&c->nl);
+
+	if (err < 0)
+		return err;
+	/* A missing file is reported when a snapshot needs it. */
+	sockstat_open(SOCKSTAT_DIR, c->kfd);
+	c->rawfd[0] = procnet_open_raw(AF_INET);
+	c->rawfd[1] = procnet_open_raw(AF_INET6);
+	return 0;
+}
+
+/* Mark every fd of c closed. */
+static void capture_clear(struct capture *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->nsfd = -1;
+	for (int i = 0; i < SOCKSTAT_NFILES; i++)
+		c->kfd[i] = -1;
+	c->rawfd[0] = c->rawfd[1] = -1;
+}
+
+/* Run fn(c) with the calling thread inside c's namespace, then come back
+ * home.  Returns fn's result, or a negative errno of setns. */
+static int inside(struct capture *c, int home, int (*fn)(struct capture *))
 {
 	int err;
 
-	memset(c, 0, sizeof(*c));
-	err = nl_open(&c->nl);
-	if (err < 0)
-		return err;
-	err = procmap_new(NULL, &c->pm);
-	if (err < 0) {
-		nl_close(&c->nl);
-		return err;
+	if (setns(c->nsfd, CLONE_NEWNET) < 0)
+		return -errno;
+	err = fn(c);
+	if (setns(home, CLONE_NEWNET) < 0) {
+		/* Cannot happen short of a kernel bug; carrying on in the
+		 * wrong namespace would record it under another's name. */
+		fprintf(stderr, "sockhistd: cannot return to our network namespace: %s\n",
+			strerror(errno));
+		abort();
 	}
-	c->netns_ino = current_netns();
-	return 0;
+	return err;
+}
+
+int capture_open(struct capture *c, int nsfd, int home, uint64_t ino,
+		 const char *label)
+{
+	int err;
+
+	capture_clear(c);
+	c->nsfd = nsfd;
+	c->netns_ino = ino;
+	snprintf(c->label, sizeof(c->label), "%s", label);
+	err = inside(c, home, capture_open_inside);
+	if (err < 0)
+		capture_close(c);
+	return err;
+}
+
+int capture_open_current(struct capture *c)
+{
+	struct stat st;
+	int err;
+
+	capture_clear(c);
+	c->nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (c->nsfd < 0 || fstat(c->nsfd, &st) < 0)
+		err = -errno;
+	else
+		err = capture_open_inside(c);
+	c->netns_ino = err < 0 ? 0 : (uint64_t)st.st_ino;
+	if (err < 0)
+		capture_close(c);
+	return err;
 }
 
 void capture_close(struct capture *c)
 {
 	nl_close(&c->nl);
-	procmap_free(c->pm);
-	memset(c, 0, sizeof(*c));
+	sockstat_close(c->kfd);
+	for (int i = 0; i < 2; i++)
+		if (c->rawfd[i] >= 0)
+			close(c->rawfd[i]);
+	if (c->nsfd >= 0)
+		close(c->nsfd);
+	capture_clear(c);
+}
+
+/* Reopen c's netlink socket inside its namespace (inside()'s fn). */
+static int reopen_nl(struct capture *c)
+{
+	return nl_open(&c->nl);
 }
 
 /* Run dump i into s; on failure drop its partial records, and after an
  * error that may have left a dump half read (the kernel refuses new dumps
  * until the old one ends) close the netlink socket: the next dump opens a
- * fresh one. */
-static int run_dump(struct capture *c, size_t i, struct snapshot *s)
+ * fresh one, inside the namespace. */
+static int run_dump(struct capture *c, size_t i, struct snapshot *s, int home)
 {
 	size_t before = s->nrecs;
 	int err;
 
 	if (!c->nl.nl) {
-		err = nl_open(&c->nl);
+		err = inside(c, home, reopen_nl);
 		if (err < 0)
 			return err;
 	}
@@ -101,8 +169,10 @@ static int run_dump(struct capture *c, size_t i, struct snapshot *s)
 		err = dump_inet(&c->nl, dumps[i].family, dumps[i].protocol, s);
 	if (err < 0)
 		s->nrecs = before;
-	if (err == -ENOENT && dumps[i].protocol == IPPROTO_RAW)
-		return procnet_dump_raw(dumps[i].family, s);
+	if (err == -ENOENT && dumps[i].protocol == IPPROTO_RAW) {
+		int fd = c->rawfd[dumps[i].family == AF_INET6];
+		return fd < 0 ? fd : procnet_dump_raw(fd, dumps[i].family, s);
+	}
 	if (err < 0 && err != -ENOENT && err != -ENOMEM)
 		nl_close(&c->nl);
 	return err;
@@ -112,80 +182,112 @@ static int run_dump(struct capture *c, size_t i, struct snapshot *s)
 static void report(struct capture *c, size_t i, int err)
 {
 	if (err < 0 && err != c->last_err[i])
-		fprintf(stderr, "sockhistd: %s dump: %s\n", dumps[i].name,
-			strerror(-err));
+		fprintf(stderr, "sockhistd: %s: %s dump: %s\n", c->label,
+			dumps[i].name, strerror(-err));
 	c->last_err[i] = err;
 }
 
-/* Read the kernel's socket counters into s (the snapshot then goes without
+/* Read the kernel's counters into s (the snapshot then goes without
  * them when they cannot be read: reported when that starts). */
 static void read_counters(struct capture *c, struct snapshot *s)
 {
-	int err = sockstat_read(SOCKSTAT_DIR, &s->kstat);
+	int err = sockstat_read_fds(c->kfd, &s->kstat);
 
 	if (err < 0 && err != c->last_kstat_err)
-		fprintf(stderr, "sockhistd: kernel socket counters (%s): %s\n",
-			SOCKSTAT_DIR "/sockstat", strerror(-err));
+		fprintf(stderr, "sockhistd: %s: kernel socket counters (%s): %s\n",
+			c->label, SOCKSTAT_DIR "/sockstat", strerror(-err));
 	c->last_kstat_err = err;
 }
 
-/* Thread body: phase 1 of the owner search (procmap_refresh). */
-static void *refresh_owners(void *arg)
+/* Run every dump of c into s, then read its counters.  Returns 0,
+ * -ENOMEM, or -EIO when none worked. */
+static int run_dumps(struct capture *c, struct snapshot *s, int home)
 {
-	struct capture *c = arg;
-
-	procmap_refresh(c->pm, clock_ns(CLOCK_MONOTONIC));
-	return NULL;
-}
-
-/* Run every dump into s.  Returns 0, -ENOMEM, or -EIO when none worked. */
-static int run_dumps(struct capture *c, struct snapshot *s)
-{
+	int64_t t0 = clock_ns(CLOCK_MONOTONIC), t1;
 	size_t i, ok = 0;
 	int err;
 
 	for (i = 0; i < CAPTURE_NDUMPS; i++) {
-		err = run_dump(c, i, s);
+		err = run_dump(c, i, s, home);
 		if (err == -ENOMEM)
 			return err;
 		report(c, i, err);
 		if (err == 0)
 			ok++;
 	}
+	t1 = clock_ns(CLOCK_MONOTONIC);
+	c->dump_ns = t1 - t0;
+	if (ok)
+		read_counters(c, s);
+	c->kstat_ns = clock_ns(CLOCK_MONOTONIC) - t1;
 	return ok ? 0 : -EIO;
+}
+
+/* Thread body: phase 1 of the owner search (procmap_refresh). */
+static void *refresh_owners(void *arg)
+{
+	struct procmap *pm = arg;
+
+	procmap_refresh(pm, clock_ns(CLOCK_MONOTONIC));
+	return NULL;
 }
 
 /*
  * The /proc walk (owners) and the netlink dumps are independent kernel work
  * of about the same size on a cold start, so they run on two threads; the
- * match of owners to sockets waits for both.  Sockets opened during the walk
- * are unknown to it and are searched for by procmap_attach.
+ * match of owners to sockets waits for both, and is one match for all the
+ * namespaces (socket inodes are unique across them).  Sockets opened
+ * during the walk are unknown to it and are searched for by
+ * procmap_attach_all.
  */
-int capture_snapshot(struct capture *c, struct snapshot *s)
+int capture_tick(struct procmap *pm, struct capture *const *caps,
+		 struct snapshot *const *snaps, int *ok, size_t n, int home,
+		 int64_t time_ns)
 {
-	int64_t t0 = clock_ns(CLOCK_MONOTONIC), t1;
+	struct snapshot **taken = malloc((n ? n : 1) * sizeof(*taken));
+	size_t i, ntaken = 0;
 	pthread_t walker;
-	int threaded, err;
+	int threaded, err = taken ? 0 : -ENOMEM;
+	int64_t t1;
 
-	snapshot_reset(s);
-	s->time_ns = clock_ns(CLOCK_REALTIME);
-	s->netns_ino = c->netns_ino;
-	threaded = pthread_create(&walker, NULL, refresh_owners, c) == 0;
-	if (!threaded)
-		refresh_owners(c);
-	err = run_dumps(c, s);
-	t1 = clock_ns(CLOCK_MONOTONIC);
-	c->dump_ns = t1 - t0;
-	if (err == 0)
-		read_counters(c, s);
-	c->kstat_ns = clock_ns(CLOCK_MONOTONIC) - t1;
+	threaded = err == 0 && pthread_create(&walker, NULL, refresh_owners,
+					      pm) == 0;
+	if (err == 0 && !threaded)
+		refresh_owners(pm);
+	for (i = 0; err == 0 && i < n; i++) {
+		snapshot_reset(snaps[i]);
+		snaps[i]->time_ns = time_ns;
+		snaps[i]->netns_ino = caps[i]->netns_ino;
+		int e = run_dumps(caps[i], snaps[i], home);
+		if (e == -ENOMEM)
+			err = e;
+		ok[i] = e == 0;
+		if (ok[i])
+			taken[ntaken++] = snaps[i];
+	}
 	if (threaded)
 		pthread_join(walker, NULL);
-	if (err < 0)
-		return err;
 	t1 = clock_ns(CLOCK_MONOTONIC);
-	snapshot_sort_dedupe(s);
-	err = procmap_attach(c->pm, s);
-	c->attach_ns = clock_ns(CLOCK_MONOTONIC) - t1;
+	for (i = 0; err == 0 && i < ntaken; i++)
+		snapshot_sort_dedupe(taken[i]);
+	if (err == 0)
+		err = procmap_attach_all(pm, taken, ntaken);
+	t1 = clock_ns(CLOCK_MONOTONIC) - t1;
+	for (i = 0; i < n; i++)
+		caps[i]->attach_ns = t1;
+	free(taken);
 	return err;
+}
+
+int capture_snapshot(struct capture *c, struct procmap *pm,
+		     struct snapshot *s)
+{
+	int ok = 0, err, home = open("/proc/thread-self/ns/net",
+				     O_RDONLY | O_CLOEXEC);
+
+	if (home < 0)
+		return -errno;
+	err = capture_tick(pm, &c, &s, &ok, 1, home, clock_ns(CLOCK_REALTIME));
+	close(home);
+	return err < 0 ? err : ok ? 0 : -EIO;
 }

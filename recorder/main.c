@@ -1,8 +1,11 @@
 /*
- * main.c — sockhistd, the recorder: take a snapshot of every socket every
- * interval and append it to the database.
+ * main.c — sockhistd, the recorder: take a snapshot of every socket of
+ * every network namespace recorded every interval and append them to the
+ * database, one frame per namespace, all frames of a tick with the same
+ * time.
  *
- *   sockhistd [--db PATH] [--interval DUR] [--once] [--help] [--version]
+ *   sockhistd [--db PATH] [--interval DUR] [--once] [--netns all|NAME|PATH]...
+ *             [--retain DUR] [--max-size SIZE] [--keep-rollups DUR]
  *
  * Ticks are absolute CLOCK_MONOTONIC deadlines, so the period does not
  * drift; a snapshot that overruns skips the ticks it missed.  SIGINT and
@@ -18,8 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
+#include "netns.h"
 #include "store.h"
 #include "timeexpr.h"
 
@@ -30,16 +35,24 @@ struct options {
 	int64_t interval_ns;
 	int once;
 	struct store_limits lim;
+	const char **netns;     /* --netns arguments (or the default) */
+	size_t nnetns;
 };
 
 /* The recorder's running state. */
 struct recorder {
 	struct options opt;
-	struct capture cap;
-	struct snapshot snap;
+	struct netns_set ns;
+	struct procmap *pm;
 	struct store *st;
+	/* per tick, one slot per namespace */
+	struct capture **caps;
+	struct snapshot **snaps;
+	int *ok;
+	size_t slots;
 	int last_capture_err;   /* last logged failures, to log each once */
 	int last_store_err;
+	int last_info_err;
 	int overrunning;
 };
 
@@ -57,13 +70,20 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sockhistd [--db PATH] [--interval DUR] [--once]\n"
+		"                 [--netns all|NAME|PATH]...\n"
 		"                 [--retain DUR] [--max-size SIZE] [--keep-rollups DUR]\n"
 		"\n"
-		"Record every socket of this network namespace (what ss -tuwxaeimp\n"
-		"shows) every DUR into an SQLite file.\n"
+		"Record every socket of the network namespaces (what ss -tuwxaeimp\n"
+		"shows in each) every DUR into an SQLite file, one snapshot per\n"
+		"namespace.\n"
 		"\n"
 		"  --db PATH        database file (default: $SOCKHIST_DB, else\n"
 		"                   ./sockhist.db)\n"
+		"  --netns NS       the namespaces to record, may be repeated: all\n"
+		"                   (every namespace, looked for again every DUR),\n"
+		"                   NAME (/run/netns/NAME) or PATH (/proc/PID/ns/net);\n"
+		"                   default: $SOCKHISTD_NETNS, else all as root and\n"
+		"                   our own namespace otherwise\n"
 		"  --interval DUR   time between snapshots: 500ms, 10s, 1m... (default 5s)\n"
 		"  --once           take one snapshot and exit\n"
 		"  --retain DUR     drop snapshots older than DUR (e.g. 14d; default:\n"
@@ -111,6 +131,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "retain", required_argument, NULL, 'r' },
 		{ "max-size", required_argument, NULL, 's' },
 		{ "keep-rollups", required_argument, NULL, 'k' },
+		{ "netns", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -122,6 +143,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		o->db = "./sockhist.db";
 	o->interval_ns = 5 * NS_PER_SEC;
 	o->lim.keep_rollups_ns = 400 * 86400 * NS_PER_SEC;
+	o->netns = calloc((size_t)argc + 1, sizeof(*o->netns));
+	if (!o->netns) {
+		fprintf(stderr, "sockhistd: out of memory\n");
+		return 1;
+	}
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -136,6 +162,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'o':
 			o->once = 1;
+			break;
+		case 'n':
+			o->netns[o->nnetns++] = optarg;
 			break;
 		case 'r':
 		case 'k':
@@ -169,6 +198,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "sockhistd: unexpected argument: %s\n", argv[optind]);
 		usage(stderr);
 		return 2;
+	}
+	if (!o->nnetns) {
+		const char *env = getenv("SOCKHISTD_NETNS");
+		o->netns[o->nnetns++] = env && *env ? env :
+			geteuid() == 0 ? "all" : "/proc/self/ns/net";
 	}
 	return -1;
 }
@@ -206,17 +240,94 @@ static void wait_until(int64_t deadline, const sigset_t *waitmask)
 	}
 }
 
-/* Take one snapshot and append it; failures are logged when they start
- * and the recorder carries on. */
+/* A namespace vanished: the store forgets its writer state. */
+static void forget_netns(uint64_t ino, void *arg)
+{
+	struct recorder *r = arg;
+
+	store_forget_netns(r->st, ino);
+}
+
+/* Write the netns rows of the namespaces found (or named) in this tick;
+ * a row not written is tried again at the next tick. */
+static void note_new_netns(struct recorder *r)
+{
+	for (size_t i = 0; i < r->ns.n; i++) {
+		struct netns_entry *e = r->ns.ents[i];
+		if (!e->fresh && !e->unsaved)
+			continue;
+		int err = store_set_netns_info(r->st, e->ino, e->name, e->pid,
+					       e->comm);
+		if (err < 0 && err != r->last_info_err)
+			fprintf(stderr, "sockhistd: %s: %s (will retry)\n",
+				r->opt.db, store_errmsg(r->st));
+		r->last_info_err = err;
+		e->unsaved = err < 0;
+	}
+}
+
+/* Make room for one slot per namespace.  Returns 0 or -ENOMEM. */
+static int size_slots(struct recorder *r, size_t n)
+{
+	if (n <= r->slots)
+		return 0;
+	struct capture **c = realloc(r->caps, n * sizeof(*c));
+	if (c)
+		r->caps = c;
+	struct snapshot **s = realloc(r->snaps, n * sizeof(*s));
+	if (s)
+		r->snaps = s;
+	int *ok = realloc(r->ok, n * sizeof(*ok));
+	if (ok)
+		r->ok = ok;
+	if (!c || !s || !ok)
+		return -ENOMEM;
+	r->slots = n;
+	return 0;
+}
+
+/* Append the snapshots the tick took, logging store failures once. */
+static void append_all(struct recorder *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!r->ok[i])
+			continue;
+		int64_t id = store_append(r->st, r->snaps[i]);
+		if (id < 0) {
+			if ((int)id != r->last_store_err)
+				fprintf(stderr, "sockhistd: %s: %s (will retry)\n",
+					r->opt.db, store_errmsg(r->st));
+			r->last_store_err = (int)id;
+			continue;
+		}
+		if (r->last_store_err)
+			fprintf(stderr, "sockhistd: %s: writing again\n",
+				r->opt.db);
+		r->last_store_err = 0;
+	}
+}
+
+/* One tick: find the namespaces, snapshot them all (one wall time for
+ * all), append a frame per namespace; failures are logged when they
+ * start and the recorder carries on. */
 static void tick(struct recorder *r)
 {
-	int64_t id;
-	int err;
+	int64_t t0 = time_mono_ns(), took;
+	size_t i, n;
+	int err = netns_refresh(&r->ns, forget_netns, r);
 
-	int64_t t0 = time_mono_ns();
-
-	err = capture_snapshot(&r->cap, &r->snap);
-	r->snap.capture_ns = time_mono_ns() - t0;
+	n = r->ns.n;
+	if (err == 0)
+		err = size_slots(r, n);
+	if (err == 0) {
+		note_new_netns(r);
+		for (i = 0; i < n; i++) {
+			r->caps[i] = &r->ns.ents[i]->cap;
+			r->snaps[i] = &r->ns.ents[i]->snap;
+		}
+		err = capture_tick(r->pm, r->caps, r->snaps, r->ok, n,
+				   r->ns.home, time_now_ns());
+	}
 	if (err < 0) {
 		if (err != r->last_capture_err)
 			fprintf(stderr, "sockhistd: snapshot: %s\n", strerror(-err));
@@ -224,17 +335,10 @@ static void tick(struct recorder *r)
 		return;
 	}
 	r->last_capture_err = 0;
-	id = store_append(r->st, &r->snap);
-	if (id < 0) {
-		if ((int)id != r->last_store_err)
-			fprintf(stderr, "sockhistd: %s: %s (will retry)\n",
-				r->opt.db, store_errmsg(r->st));
-		r->last_store_err = (int)id;
-		return;
-	}
-	if (r->last_store_err)
-		fprintf(stderr, "sockhistd: %s: writing again\n", r->opt.db);
-	r->last_store_err = 0;
+	took = time_mono_ns() - t0;
+	for (i = 0; i < n; i++)
+		r->snaps[i]->capture_ns = took / (int64_t)n;
+	append_all(r, n);
 }
 
 /* The deadline after `deadline` that is still ahead of now, logging once
@@ -318,24 +422,46 @@ static int open_all(struct recorder *r)
 		return -1;
 	}
 	store_set_limits(r->st, &r->opt.lim);
-	ret = capture_open(&r->cap);
+	ret = procmap_new(NULL, &r->pm);
 	if (ret < 0) {
-		fprintf(stderr, "sockhistd: netlink sock_diag: %s\n", strerror(-ret));
-		return -1;
-	}
-	ret = snapshot_init(&r->snap);
-	if (ret < 0) {
-		fprintf(stderr, "sockhistd: snapshot: %s\n", strerror(-ret));
+		fprintf(stderr, "sockhistd: %s\n", strerror(-ret));
 		return -1;
 	}
 	return 0;
 }
 
-/* Close what open_all() opened. */
+/* The namespaces to record, from the options.  Returns 0 or logs and
+ * returns -1. */
+static int open_netns(struct recorder *r)
+{
+	const char *why;
+	int ret = netns_init(&r->ns);
+
+	if (ret < 0) {
+		fprintf(stderr, "sockhistd: our network namespace: %s\n",
+			strerror(-ret));
+		return -1;
+	}
+	for (size_t i = 0; i < r->opt.nnetns; i++) {
+		ret = netns_add_spec(&r->ns, r->opt.netns[i], &why);
+		if (ret < 0) {
+			fprintf(stderr, "sockhistd: --netns %s: %s\n",
+				r->opt.netns[i], why ? why : strerror(-ret));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Close what open_all() and open_netns() opened. */
 static void close_all(struct recorder *r)
 {
-	snapshot_free(&r->snap);
-	capture_close(&r->cap);
+	netns_free(&r->ns);
+	procmap_free(r->pm);
+	free(r->caps);
+	free(r->snaps);
+	free(r->ok);
+	free(r->opt.netns);
 	if (r->st)
 		store_close(r->st);
 }
@@ -351,7 +477,7 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	setup_signals(&waitmask);
-	if (open_all(&r) < 0) {
+	if (open_netns(&r) < 0 || open_all(&r) < 0) {
 		close_all(&r);
 		return 1;
 	}

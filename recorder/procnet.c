@@ -7,8 +7,10 @@
  * as a native uint32 gives back the network-order bytes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -72,16 +74,32 @@ int procnet_parse_line(const char *line, int family, struct snapshot *s)
 	return 0;
 }
 
-int procnet_dump_raw(int family, struct snapshot *s)
+int procnet_open_raw(int family)
+{
+	int fd = open(family == AF_INET6 ? "/proc/thread-self/net/raw6" :
+		      "/proc/thread-self/net/raw",
+		      O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int procnet_dump_raw(int fd, int family, struct snapshot *s)
 {
 	char line[512];
 	FILE *f;
-	int err = 0;
+	int err = 0, dfd = dup(fd);
 
-	f = fopen(family == AF_INET6 ? "/proc/net/raw6" : "/proc/net/raw", "re");
-	if (!f)
+	if (dfd < 0)
 		return -errno;
-	if (!fgets(line, sizeof(line), f)) {
+	f = fdopen(dfd, "re");
+	if (!f) {
+		err = -errno;
+		close(dfd);
+		return err;
+	}
+	/* The copy shares the file position: start from the top, where a
+	 * seq_file is generated afresh. */
+	if (fseek(f, 0, SEEK_SET) < 0 || !fgets(line, sizeof(line), f)) {
 		fclose(f);
 		return 0;
 	}

@@ -13,9 +13,15 @@
 
 #define PROCNET_COOKIE_BIT SR_COOKIE_PROCNET
 
-/* Read the raw sockets of family (AF_INET, AF_INET6) from /proc/net/raw
- * or /proc/net/raw6 into s.  Returns 0 or a negative errno. */
-int procnet_dump_raw(int family, struct snapshot *s);
+/* Open /proc/net/raw or /proc/net/raw6 (family AF_INET or AF_INET6) of
+ * the calling thread's network namespace (under /proc/thread-self/net),
+ * which it stays.  Returns the fd or a negative errno. */
+int procnet_open_raw(int family);
+
+/* Read the raw sockets of family from fd (procnet_open_raw(); read from
+ * its start, so a kept fd reads the current sockets) into s.  Returns 0
+ * or a negative errno. */
+int procnet_dump_raw(int fd, int family, struct snapshot *s);
 
 /* Decode one line of /proc/net/raw{,6} and append it to s.  Returns 0,
  * -EBADMSG for a line that is not a socket line, or -ENOMEM. */

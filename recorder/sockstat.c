@@ -127,48 +127,84 @@ void sockstat_parse_snmp(const char *text, size_t len, struct kstat *ks)
 	}
 }
 
-/* Read dir/name into buf (cap bytes), keeping only whole lines.  Returns
- * the length or a negative errno. */
-static ssize_t read_file(const char *dir, const char *name, char *buf,
-			 size_t cap)
+/* Read the whole of an open /proc file into buf (cap bytes) from offset 0
+ * (a seq_file read at offset 0 is generated afresh, so an fd kept open
+ * reads current values), keeping only whole lines.  Returns the length or
+ * a negative errno. */
+static ssize_t read_fd(int fd, char *buf, size_t cap)
 {
-	char path[256];
 	size_t len = 0;
 	ssize_t n = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len < cap && ((n = read(fd, buf + len, cap - len)) > 0 ||
+	while (len < cap && ((n = pread(fd, buf + len, cap - len,
+					(off_t)len)) > 0 ||
 			     (n < 0 && errno == EINTR)))
 		len += n > 0 ? (size_t)n : 0;
-	int err = n < 0 ? -errno : 0;
-	close(fd);
-	if (err < 0)
-		return err;
+	if (n < 0)
+		return -errno;
 	while (len > 0 && buf[len - 1] != '\n')
 		len--;
 	return (ssize_t)len;
 }
 
-/* Read the three files; see sockstat.h. */
-int sockstat_read(const char *dir, struct kstat *ks)
+/* Open dir/sockstat, sockstat6 and snmp into fds; see sockstat.h. */
+int sockstat_open(const char *dir, int fds[SOCKSTAT_NFILES])
+{
+	static const char *const names[SOCKSTAT_NFILES] = {
+		"sockstat", "sockstat6", "snmp",
+	};
+	char path[256];
+
+	for (int i = 0; i < SOCKSTAT_NFILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0 && i == 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Close what sockstat_open() opened. */
+void sockstat_close(int fds[SOCKSTAT_NFILES])
+{
+	for (int i = 0; i < SOCKSTAT_NFILES; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/* Read the three open files; see sockstat.h. */
+int sockstat_read_fds(const int fds[SOCKSTAT_NFILES], struct kstat *ks)
 {
 	char buf[FILE_MAX];
 	ssize_t n;
 	int err;
 
 	memset(ks, 0, sizeof(*ks));
-	n = read_file(dir, "sockstat", buf, sizeof(buf));
+	n = fds[0] >= 0 ? read_fd(fds[0], buf, sizeof(buf)) : -EBADF;
 	err = n < 0 ? (int)n : 0;
 	if (n > 0)
 		sockstat_parse(buf, (size_t)n, ks);
-	n = read_file(dir, "sockstat6", buf, sizeof(buf));
+	n = fds[1] >= 0 ? read_fd(fds[1], buf, sizeof(buf)) : 0;
 	if (n > 0)
 		sockstat_parse(buf, (size_t)n, ks);
-	n = read_file(dir, "snmp", buf, sizeof(buf));
+	n = fds[2] >= 0 ? read_fd(fds[2], buf, sizeof(buf)) : 0;
 	if (n > 0)
 		sockstat_parse_snmp(buf, (size_t)n, ks);
 	return ks->present ? 0 : err < 0 ? err : -ENODATA;
+}
+
+/* Read the three files; see sockstat.h. */
+int sockstat_read(const char *dir, struct kstat *ks)
+{
+	int fds[SOCKSTAT_NFILES], err = sockstat_open(dir, fds);
+
+	if (err < 0) {
+		memset(ks, 0, sizeof(*ks));
+		return err;
+	}
+	err = sockstat_read_fds(fds, ks);
+	sockstat_close(fds);
+	return err;
 }

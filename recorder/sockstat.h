@@ -25,6 +25,19 @@ void sockstat_parse(const char *text, size_t len, struct kstat *ks);
  * CurrEstab ..." then "Tcp: ... 3 ..."). */
 void sockstat_parse_snmp(const char *text, size_t len, struct kstat *ks);
 
+#define SOCKSTAT_NFILES 3
+
+/* Open dir/sockstat, dir/sockstat6 and dir/snmp into fds (-1 for a file
+ * that is missing).  Opened under /proc/thread-self/net, they stay the
+ * files of the namespace the thread was in, wherever it goes next.
+ * Returns 0, or the negative errno of opening dir/sockstat. */
+int sockstat_open(const char *dir, int fds[SOCKSTAT_NFILES]);
+void sockstat_close(int fds[SOCKSTAT_NFILES]);
+
+/* Reset ks and read the files sockstat_open() opened (each from its
+ * start: a kept fd reads current values).  Returns as sockstat_read(). */
+int sockstat_read_fds(const int fds[SOCKSTAT_NFILES], struct kstat *ks);
+
 /* Reset ks and read dir/sockstat, dir/sockstat6 (absent without IPv6) and
  * dir/snmp into it.  Returns 0 when at least one counter was read, else
  * the negative errno of opening dir/sockstat (ks->present is then 0). */
