@@ -9,6 +9,8 @@ command -v ip >/dev/null && command -v ss >/dev/null ||
 	{ echo "SKIP: iproute2 (ip, ss) not installed"; exit 77; }
 
 NS="sockhist-test-$$"
+# A second namespace, for the tests of several (mix2_start).
+NS2="sockhist-test2-$$"
 FIX="$TESTS_DIR/fixtures"
 # The store format this build writes (PRAGMA user_version of a new file).
 FORMAT_VERSION=4
@@ -17,12 +19,16 @@ WORK=$(mktemp -d /tmp/sockhist-test.XXXXXX)
 # in_ns); tests of several namespaces pass --netns, which wins.
 export SOCKHISTD_NETNS=/proc/self/ns/net
 MIX_PID=
+MIX2_PID=
 FAILURES=0
 
 # Remove the namespace, stop helpers and delete the scratch directory.
 cleanup() {
-	[ -n "$MIX_PID" ] && kill "$MIX_PID" 2>/dev/null
+	for p in $MIX_PID $MIX2_PID; do
+		kill "$p" 2>/dev/null
+	done
 	ip netns del "$NS" 2>/dev/null || true
+	ip netns del "$NS2" 2>/dev/null || true
 	for m in "$WORK"/*; do
 		mountpoint -q "$m" 2>/dev/null && umount "$m"
 	done
@@ -41,17 +47,36 @@ in_ns() {
 	ip netns exec "$NS" "$@"
 }
 
+# Wait until the sockmix writing to file $1 has its sockets open.
+mix_wait_ready() {
+	for _ in $(seq 100); do
+		grep -q ready "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "sockmix did not start"; exit 1
+}
+
 # Start sockmix in the namespace and wait until its sockets are open.
 mix_start() {
 	mkfifo "$WORK/mix.in"
 	in_ns "$SOCKMIX" "$WORK" <"$WORK/mix.in" >"$WORK/mix.out" &
 	MIX_PID=$!
 	exec 9>"$WORK/mix.in"
-	for _ in $(seq 100); do
-		grep -q ready "$WORK/mix.out" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "sockmix did not start"; exit 1
+	mix_wait_ready "$WORK/mix.out"
+}
+
+# Create the second namespace, $NS2, with loopback up, and start another
+# sockmix in it (its files in $WORK/ns2; it takes no commands).
+mix2_start() {
+	ip netns add "$NS2"
+	ip -n "$NS2" link set lo up
+	mkdir "$WORK/ns2"
+	mkfifo "$WORK/ns2/mix.in"
+	ip netns exec "$NS2" "$SOCKMIX" "$WORK/ns2" <"$WORK/ns2/mix.in" \
+		>"$WORK/ns2/mix.out" &
+	MIX2_PID=$!
+	exec 8>"$WORK/ns2/mix.in"
+	mix_wait_ready "$WORK/ns2/mix.out"
 }
 
 # Send one command line to sockmix (see tests/sockmix.c) and wait for its
