@@ -137,7 +137,8 @@ int main(int argc, char **argv)
 	snprintf(db_path, sizeof(db_path), "/tmp/%s.db", ns);
 	char *ss_mio[] = { "/usr/bin/ss", "-tanmio", NULL };
 	char *ss_p[] = { "/usr/bin/ss", "-tanp", NULL };
-	char *rec[] = { (char *)sockhistd, "--once", "--db", db_path, NULL };
+	char *rec[] = { (char *)sockhistd, "--once", "--netns", "/proc/self/ns/net",
+			"--db", db_path, NULL };
 
 	struct run_cost a = median_run(runs, ss_mio, NULL);
 	struct run_cost b = median_run(runs < 3 ? runs : 3, ss_p, NULL);

@@ -163,7 +163,8 @@ int main(int argc, char **argv)
 	snprintf(db_path, sizeof(db_path), "/tmp/%s.db", ns);
 	remove_db();
 	atexit(remove_db);
-	char *rec[] = { (char *)sockhistd, "--once", "--db", db_path, NULL };
+	char *rec[] = { (char *)sockhistd, "--once", "--netns", "/proc/self/ns/net",
+			"--db", db_path, NULL };
 	struct run_cost snap = timed_run(rec);
 	struct stat st;
 	printf("snapshot: sockhistd --once in %.1f ms, database %.1f MiB\n",

@@ -482,6 +482,7 @@ static double process_cpu_ms(pid_t pid)
 static struct recording record(const struct options *o)
 {
 	char *argv[] = { (char *)o->sockhistd, "--db", bench.db,
+			 "--netns", "/proc/self/ns/net",
 			 "--interval", (char *)o->interval, NULL };
 	struct recording r;
 	int status;

@@ -87,7 +87,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_AT] = "SELECT " FRAME_COLS " FROM frame WHERE time_ns <= ?1 "
 		"ORDER BY time_ns DESC, id DESC LIMIT 1",
 	[ST_BY_ID] = "SELECT " FRAME_COLS " FROM frame WHERE id = ?1",
-	[ST_CHAIN] = "SELECT id, codec, data FROM frame WHERE key = ?1 AND "
+	[ST_CHAIN] = "SELECT id, codec, data, time_ns FROM frame WHERE key = ?1 AND "
 		"id > ?2 AND id <= ?3 ORDER BY id",
 	[ST_EACH] = "SELECT " FRAME_COLS " FROM frame WHERE id > ?1 "
 		"ORDER BY id LIMIT " STR(EACH_BATCH),
@@ -672,6 +672,20 @@ static int chain_damaged(struct store *st, int64_t key, int64_t bad)
 			  (long long)bad, (long long)end);
 }
 
+/* Apply a frame of no bytes, which the writer stores for an empty
+ * snapshot after an empty one: the chain stays empty, at time time_ns.
+ * -EBADMSG when the chain is not at an empty frame. */
+static int still_empty(struct chain *c, int64_t time_ns)
+{
+	if (c->frames == 0 || c->st.nrecs != 0) {
+		chain_reset(c);
+		return -EBADMSG;
+	}
+	c->frames++;
+	c->st.time_ns = time_ns;
+	return 0;
+}
+
 /* Apply the frames of chain `key` after d->at up to frame `id`. */
 static int replay(struct store *st, struct decoder *d, int64_t key, int64_t id)
 {
@@ -686,8 +700,12 @@ static int replay(struct store *st, struct decoder *d, int64_t key, int64_t id)
 		fid = sqlite3_column_int64(q, 0);
 		const void *data = sqlite3_column_blob(q, 2);
 		size_t len = (size_t)sqlite3_column_bytes(q, 2);
-		r = sqlite3_column_int(q, 1) != CODEC_CHAIN_V2 ? -EBADMSG :
-			chain_apply(&d->c, data ? data : "", len);
+		if (sqlite3_column_int(q, 1) != CODEC_CHAIN_V2)
+			r = -EBADMSG;
+		else if (len == 0)
+			r = still_empty(&d->c, sqlite3_column_int64(q, 3));
+		else
+			r = chain_apply(&d->c, data, len);
 		if (r == 0)
 			d->at = fid;
 	}
@@ -811,8 +829,15 @@ int store_frame_kstat(struct store *st, int64_t id, struct kstat *out)
 	if (st->version < 3)
 		return store_fail(st, -ENOENT, "format %lld records no kernel "
 				  "counters", (long long)st->version);
-	rc = sqlite3_prepare_v2(st->db, "SELECT * FROM sockstat WHERE "
-				"frame = ?1", -1, &q, NULL);
+	/* From format 4 a frame whose counters did not change since the
+	 * frame before it in its chain has no row of its own. */
+	rc = sqlite3_prepare_v2(st->db, st->version < 4 ?
+				"SELECT * FROM sockstat WHERE frame = ?1" :
+				"SELECT * FROM sockstat WHERE frame = (SELECT "
+				"max(s.frame) FROM sockstat s JOIN frame f ON "
+				"f.id = s.frame WHERE f.key = (SELECT key FROM "
+				"frame WHERE id = ?1) AND s.frame <= ?1)",
+				-1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail_sqlite(st, rc);
 	sqlite3_bind_int64(q, 1, id);
@@ -822,9 +847,9 @@ int store_frame_kstat(struct store *st, int64_t id, struct kstat *out)
 			kstat_set(out, (enum kstat_id)i,
 				  sqlite3_column_int64(q, 1 + i));
 	sqlite3_finalize(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW && out->present)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return store_fail(st, -ENOENT, "no kernel counters were "
 				  "recorded with frame %lld", (long long)id);
 	return store_fail_sqlite(st, rc);

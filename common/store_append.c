@@ -149,13 +149,31 @@ static int64_t insert_frame(struct store *st, const struct snapshot *s,
 	return sqlite3_last_insert_rowid(st->db);
 }
 
-/* Insert the row of the kernel's counters of frame id, if s has them;
- * an absent counter is NULL. */
-static int insert_kstat(struct store *st, int64_t id, const struct snapshot *s)
+/* Are two sets of counters the same (present ones and their values)? */
+static int kstat_same(const struct kstat *a, const struct kstat *b)
 {
+	if (a->present != b->present)
+		return 0;
+	for (int i = 0; i < KS_COUNT; i++)
+		if ((a->present & (1u << i)) && a->v[i] != b->v[i])
+			return 0;
+	return 1;
+}
+
+/* Insert the row of the kernel's counters of frame id (an absent counter
+ * is NULL): in a keyframe when s has them, in a delta only when they
+ * differ from the chain's last row (a row of NULLs when they could no
+ * longer be read); a frame without a row has its chain's last row. */
+static int insert_kstat(struct store *st, int64_t id, const struct snapshot *s,
+			int key)
+{
+	struct ns_writer *w = st->cur;
 	sqlite3_stmt *q;
 
-	if (!s->kstat.present)
+	if (!key && kstat_same(&s->kstat, &w->kstat))
+		return 0;
+	w->kstat = s->kstat;
+	if (!s->kstat.present && key)
 		return 0;
 	if (!(q = store_stmt(st, ST_SOCKSTAT_ADD)))
 		return -EBADMSG;
@@ -291,17 +309,21 @@ static int64_t append_in_tx(struct store *st, const struct snapshot *s,
 	struct ns_writer *w = st->cur;
 	uint8_t *blob;
 	size_t len;
-	int key;
+	int key, was_empty = w->enc.frames > 0 && w->enc.st.nrecs == 0;
 	int r = chain_encode(&w->enc, s, CODEC_DEFAULT_LEVEL, &blob, &len, &key);
 
 	if (r < 0)
 		return store_fail(st, r, "cannot encode snapshot: %s",
 				  strerror(-r));
+	/* An empty frame after an empty frame (an idle namespace) is stored
+	 * as no bytes at all: "still empty". */
+	if (!key && was_empty && s->nrecs == 0)
+		len = 0;
 	int64_t id = insert_frame(st, s, CODEC_CHAIN_V2, key ? 0 : w->key_id,
 				  blob, len, s->capture_ns + time_mono_ns() - t0);
 	free(blob);
 	if (id > 0)
-		r = insert_kstat(st, id, s);
+		r = insert_kstat(st, id, s, key);
 	if (id > 0 && r == 0 && key) {
 		sqlite3_stmt *q = store_stmt(st, ST_SET_KEY);
 		sqlite3_bind_int64(q, 1, id);

@@ -45,6 +45,9 @@ struct ns_writer {
 	uint64_t ino;                    /* namespace inode */
 	struct chain enc;                /* the chain being written */
 	int64_t key_id;                  /* its keyframe's id; 0 none */
+	struct kstat kstat;              /* the counters the chain's rows
+					  * say now (a row is written only
+					  * when they change) */
 	struct lifetimes lt;
 };
 

@@ -1,7 +1,12 @@
 /*
- * capture.c — per namespace, run every dump in ss order (unix, raw, udp,
- * tcp; IPv4 before IPv6; raw from /proc/net/raw{,6} when the kernel lacks
- * raw_diag) and read the kernel's socket counters right after, while a
+ * capture.c — per namespace, read the kernel's socket counters, then run
+ * every dump in ss order (unix, raw, udp, tcp; IPv4 before IPv6; raw from
+ * /proc/net/raw{,6} when the kernel lacks raw_diag) but those the
+ * counters say would find nothing (no TCP socket in use nor in
+ * TIME-WAIT, no UDP, no raw socket: the kernel walks its global hash
+ * tables for each namespace's dump, so an empty namespace costs little
+ * only this way; a socket opened meanwhile is seen at the next tick, as
+ * one opened just after a dump), while a
  * second thread brings the owner cache up to date from /proc; then put
  * each namespace's records in cookie order, drop the duplicates a
  * non-atomic dump can produce, and attach owner processes to all of them
@@ -32,16 +37,25 @@ struct dump_kind {
 	const char *name;
 	int family;             /* AF_UNIX for the unix dump */
 	int protocol;
+	uint32_t empty_when;    /* kstat ids (bits): when the namespace's
+				 * counters read all of them as 0, the dump
+				 * would find nothing and is skipped; 0:
+				 * always dump */
 };
 
+#define KS(id) (1u << (id))
+#define TCP_COUNTERS (KS(KS_TCP_INUSE) | KS(KS_TCP6_INUSE) | KS(KS_TCP_TW))
+#define UDP_COUNTERS (KS(KS_UDP_INUSE) | KS(KS_UDP6_INUSE))
+#define RAW_COUNTERS (KS(KS_RAW_INUSE) | KS(KS_RAW6_INUSE))
+
 static const struct dump_kind dumps[CAPTURE_NDUMPS] = {
-	{ "unix", AF_UNIX, 0 },
-	{ "raw", AF_INET, IPPROTO_RAW },
-	{ "raw6", AF_INET6, IPPROTO_RAW },
-	{ "udp", AF_INET, IPPROTO_UDP },
-	{ "udp6", AF_INET6, IPPROTO_UDP },
-	{ "tcp", AF_INET, IPPROTO_TCP },
-	{ "tcp6", AF_INET6, IPPROTO_TCP },
+	{ "unix", AF_UNIX, 0, 0 },
+	{ "raw", AF_INET, IPPROTO_RAW, RAW_COUNTERS },
+	{ "raw6", AF_INET6, IPPROTO_RAW, RAW_COUNTERS },
+	{ "udp", AF_INET, IPPROTO_UDP, UDP_COUNTERS },
+	{ "udp6", AF_INET6, IPPROTO_UDP, UDP_COUNTERS },
+	{ "tcp", AF_INET, IPPROTO_TCP, TCP_COUNTERS },
+	{ "tcp6", AF_INET6, IPPROTO_TCP, TCP_COUNTERS },
 };
 
 /* The time on clock id in ns. */
@@ -199,27 +213,44 @@ static void read_counters(struct capture *c, struct snapshot *s)
 	c->last_kstat_err = err;
 }
 
-/* Run every dump of c into s, then read its counters.  Returns 0,
- * -ENOMEM, or -EIO when none worked. */
+/* Would dump i find nothing, by the namespace's counters in ks?  (The
+ * kernel walks its global hash tables for every namespace's TCP and UDP
+ * dump: most of what an empty namespace costs.) */
+static int known_empty(size_t i, const struct kstat *ks)
+{
+	uint32_t want = dumps[i].empty_when;
+
+	if (!want || (ks->present & want) != want)
+		return 0;
+	for (int k = 0; k < KS_COUNT; k++)
+		if ((want & KS(k)) && ks->v[k] != 0)
+			return 0;
+	return 1;
+}
+
+/* Read c's counters into s, then run every dump of c into s but those
+ * the counters say are empty.  Returns 0, -ENOMEM, or -EIO when no dump
+ * worked. */
 static int run_dumps(struct capture *c, struct snapshot *s, int home)
 {
 	int64_t t0 = clock_ns(CLOCK_MONOTONIC), t1;
 	size_t i, ok = 0;
 	int err;
 
+	read_counters(c, s);
+	t1 = clock_ns(CLOCK_MONOTONIC);
+	c->kstat_ns = t1 - t0;
 	for (i = 0; i < CAPTURE_NDUMPS; i++) {
-		err = run_dump(c, i, s, home);
+		err = known_empty(i, &s->kstat) ? 0 : run_dump(c, i, s, home);
 		if (err == -ENOMEM)
 			return err;
 		report(c, i, err);
 		if (err == 0)
 			ok++;
 	}
-	t1 = clock_ns(CLOCK_MONOTONIC);
-	c->dump_ns = t1 - t0;
-	if (ok)
-		read_counters(c, s);
-	c->kstat_ns = clock_ns(CLOCK_MONOTONIC) - t1;
+	c->dump_ns = clock_ns(CLOCK_MONOTONIC) - t1;
+	if (!ok)
+		memset(&s->kstat, 0, sizeof(s->kstat));
 	return ok ? 0 : -EIO;
 }
 

@@ -13,4 +13,10 @@
 ALTER TABLE netns ADD COLUMN pid INTEGER;
 ALTER TABLE netns ADD COLUMN comm TEXT;
 
+-- From format 4 a delta frame whose kernel counters did not change has no
+-- sockstat row: it has its chain's last row.  A delta of an older format
+-- without a row had no counters: it gets a row of NULLs, which says so.
+INSERT INTO sockstat (frame) SELECT id FROM frame WHERE codec = 2 AND
+	key != id AND id NOT IN (SELECT frame FROM sockstat);
+
 PRAGMA user_version = 4;

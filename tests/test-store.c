@@ -726,6 +726,79 @@ static void test_netns_interleaved(void **state)
 	store_close(st);
 }
 
+/* Counters that did not change since the chain's last row get no row of
+ * their own, and read as that row; absent ones after present ones get a
+ * row of NULLs. */
+static void test_kstat_unchanged(void **state)
+{
+	struct store *st = open_ok(STORE_WRITE);
+	struct kstat a = { 0 }, b = { 0 };
+	struct snapshot s;
+	int64_t ids[6];
+
+	(void)state;
+	kstat_set(&a, KS_TCP_INUSE, 3);
+	kstat_set(&b, KS_TCP_INUSE, 4);
+	const struct kstat *seq[6] = { &a, &a, &b, &b, NULL, &a };
+	for (int f = 0; f < 6; f++) {
+		make_snapshot(&s, T0 + f * SEC, 2);
+		if (seq[f])
+			s.kstat = *seq[f];
+		ids[f] = store_append(st, &s);
+		assert_true(ids[f] > 0);
+		snapshot_free(&s);
+	}
+	store_close(st);
+	assert_int_equal(raw_int("SELECT count(*) FROM sockstat"), 4);
+	st = open_ok(STORE_READ);
+	for (int f = 0; f < 6; f++) {
+		struct kstat got;
+		int r = store_frame_kstat(st, ids[f], &got);
+		if (!seq[f]) {
+			assert_int_equal(r, -ENOENT);
+			continue;
+		}
+		assert_int_equal(r, 0);
+		assert_int_equal(got.present, seq[f]->present);
+		assert_int_equal(got.v[KS_TCP_INUSE], seq[f]->v[KS_TCP_INUSE]);
+	}
+	store_close(st);
+}
+
+/* An empty frame after an empty frame is stored as no bytes, and every
+ * frame reads back: empty ones, and the sockets that come and go. */
+static void test_empty_frames(void **state)
+{
+	struct store *st = open_ok(STORE_WRITE);
+	const unsigned socks[7] = { 0, 0, 0, 4, 0, 0, 0 };
+	struct snapshot s, got;
+	int64_t ids[7];
+
+	(void)state;
+	for (int f = 0; f < 7; f++) {
+		make_snapshot(&s, T0 + f * SEC, socks[f]);
+		ids[f] = store_append(st, &s);
+		assert_true(ids[f] > 0);
+		snapshot_free(&s);
+	}
+	store_close(st);
+	assert_int_equal(raw_int("SELECT count(*) FROM frame WHERE bytes = 0 "
+				 "AND length(data) = 0"), 4);
+	st = open_ok(STORE_READ);
+	for (int pass = 0; pass < 2; pass++)
+		for (int f = 0; f < 7; f++) {
+			int k = pass ? 6 - f : f;
+			make_snapshot(&s, T0 + k * SEC, socks[k]);
+			assert_int_equal(snapshot_init(&got), 0);
+			assert_int_equal(store_load(st, ids[k], &got), 0);
+			assert_int_equal(got.time_ns, s.time_ns);
+			assert_snapshot_equal(&s, &got);
+			snapshot_free(&s);
+			snapshot_free(&got);
+		}
+	store_close(st);
+}
+
 /* store_set_netns_info fills the netns row of a namespace. */
 static void test_netns_info(void **state)
 {
@@ -763,6 +836,8 @@ int main(void)
 		T(test_lifetimes_across_writers),
 		T(test_netns_interleaved),
 		T(test_netns_info),
+		T(test_kstat_unchanged),
+		T(test_empty_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,10 +85,11 @@ got=$(sed 's/"time":"[^"]*"/"time":""/' "$WORK/sum.json")
 grep -q '"time":"[0-9-]*T[0-9:]*Z"' "$WORK/sum.json" || fail "JSON time: $(cat "$WORK/sum.json")"
 
 # --- no counters: counted from the sockets ------------------------------
-# The frame that matched ss -s, with its counters deleted: the lines that
-# follow from the sockets are ss's, the others are "-".
+# The frame that matched ss -s, with a row of NULLs for its counters (what
+# the recorder writes when it cannot read them): the lines that follow
+# from the sockets are ss's, the others are "-".
 cp "$DB" "$WORK/nok.db"
-sqlite3 "$WORK/nok.db" "DELETE FROM sockstat WHERE frame = $f"
+sqlite3 "$WORK/nok.db" "INSERT OR REPLACE INTO sockstat (frame) VALUES ($f)"
 "$SOCKHIST" --db "$WORK/nok.db" summary --snapshot "$f" >"$WORK/counted" 2>"$WORK/err" ||
 	fail "summary without counters failed: $(cat "$WORK/err")"
 sed -e 's/^Total: .*/Total: -/' \
