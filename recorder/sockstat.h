@@ -1,6 +1,6 @@
 /*
- * sockstat.h — read the kernel counters `ss -s` prints (common/kstat.h) for
- * the network namespace the recorder runs in, from /proc: sockstat,
+ * sockstat.h — read the kernel counters `ss -s` prints (common/kstat.h) of
+ * a network namespace, from /proc: sockstat,
  * sockstat6 and the Tcp lines of snmp.  Parsed by label and field name, so
  * kernels that add, drop or reorder lines and fields read correctly.
  */
