@@ -33,12 +33,7 @@ static char db_path[256];
 /* Remove the database so every sockhistd run is a cold first snapshot. */
 static void fresh_db(void)
 {
-	char p[300];
-	unlink(db_path);
-	snprintf(p, sizeof(p), "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db_path);
-	unlink(p);
+	unlink_db(db_path);
 }
 
 /* Median wall ms of each steady-state phase. */

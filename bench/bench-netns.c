@@ -72,18 +72,6 @@ static void make_empty(int n)
 	}
 }
 
-/* Remove the database and its -wal and -shm files. */
-static void remove_db(void)
-{
-	char path[160];
-
-	unlink(db);
-	snprintf(path, sizeof(path), "%s-wal", db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", db);
-	unlink(path);
-}
-
 /* A process's CPU time (user + system) in ms, from /proc/PID/stat. */
 static double proc_cpu_ms(pid_t pid)
 {
@@ -158,7 +146,7 @@ static struct rec_cost record(const char *sockhistd, char names[][64], int n,
 
 	if (!argv)
 		err(1, "calloc");
-	remove_db();
+	unlink_db(db);
 	argv[a++] = (char *)sockhistd;
 	argv[a++] = "--db";
 	argv[a++] = db;
@@ -266,7 +254,7 @@ int main(int argc, char **argv)
 	printf("ratio ss / sockhistd per empty namespace: %.0fx (wall), "
 	       "%.0fx (cpu)\n", (wall / n) / ((all.wall_ms - one.wall_ms) / n),
 	       (cpu / n) / ((all.cpu_ms - one.cpu_ms) / n));
-	remove_db();
+	unlink_db(db);
 	conn_ns_close();
 	return 0;
 }

@@ -51,13 +51,7 @@ static char db_path[256];
 /* Remove the database and its WAL files. */
 static void remove_db(void)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char p[300];
-
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", db_path, suffix[i]);
-		unlink(p);
-	}
+	unlink_db(db_path);
 }
 
 /* Split the space-separated words of s (a copy kept in buf) onto argv

@@ -221,13 +221,7 @@ static int stop_child(pid_t *pid, int sig)
 /* Remove the database and its -wal and -shm files. */
 static void remove_db(void)
 {
-	char p[160];
-
-	unlink(bench.db);
-	snprintf(p, sizeof(p), "%s-wal", bench.db);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", bench.db);
-	unlink(p);
+	unlink_db(bench.db);
 }
 
 /* Ask the workload to stop (EOF on its stdin, SIGTERM) and wait; its wait

@@ -67,6 +67,17 @@ void sh(const char *cmd)
 		errx(1, "command failed: %s", cmd);
 }
 
+void unlink_db(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char p[4200];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		unlink(p);
+	}
+}
+
 struct run_cost timed_run(char *const argv[])
 {
 	posix_spawn_file_actions_t fa;

@@ -28,6 +28,8 @@ int cmp_double(const void *a, const void *b);
 long parse_count(const char *s, int opt, long min, long max);
 /* Run a shell command line; die if it fails. */
 void sh(const char *cmd);
+/* Remove an SQLite database and its -wal and -shm files (if there). */
+void unlink_db(const char *path);
 
 /* Spawn argv (argv[0] a path) with stdout and stderr to /dev/null; its
  * wall time and rusage.  Dies unless it exits 0. */
