@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+
 #include "capture.h"
 #include "netns.h"
 #include "store.h"
@@ -409,7 +411,19 @@ static void announce(const struct options *o)
 		every, o->db, o->db);
 }
 
-/* Open the store and the capture.  Returns 0 or logs and returns -1. */
+/* Every namespace holds a few fds (netns.h): allow as many as the hard
+ * limit does. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Open the store and the owner index.  Returns 0 or logs and returns -1. */
 static int open_all(struct recorder *r)
 {
 	char err[256] = "";
@@ -477,6 +491,7 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	setup_signals(&waitmask);
+	raise_fd_limit();
 	if (open_netns(&r) < 0 || open_all(&r) < 0) {
 		close_all(&r);
 		return 1;

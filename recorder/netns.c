@@ -160,6 +160,29 @@ static void read_comm(uint32_t pid, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/* The /run/netns name of namespace ino into buf ("" when it has none):
+ * for a namespace found by a PATH. */
+static void run_netns_name(const struct netns_set *set, uint64_t ino,
+			   char *buf, size_t len)
+{
+	DIR *dir = opendir(NETNS_RUN_DIR);
+	struct dirent *d;
+	struct stat st;
+
+	buf[0] = '\0';
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] != '.' &&
+		    fstatat(dirfd(dir), d->d_name, &st, 0) == 0 &&
+		    (uint64_t)st.st_dev == set->nsfs_dev &&
+		    (uint64_t)st.st_ino == ino) {
+			snprintf(buf, len, "%s", d->d_name);
+			break;
+		}
+	}
+	if (dir)
+		closedir(dir);
+}
+
 /* Log a failure to open a namespace, once per kind of failure. */
 static void report(struct netns_set *set, const char *path, int err)
 {
@@ -205,7 +228,10 @@ static int add_entry(struct netns_set *set, uint64_t ino, const char *path,
 		return -ENOMEM;
 	}
 	e->ino = ino;
-	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
+	if (name)
+		snprintf(e->name, sizeof(e->name), "%s", name);
+	else
+		run_netns_name(set, ino, e->name, sizeof(e->name));
 	if (!*e->name && pid) {
 		e->pid = pid;
 		read_comm(pid, e->comm, sizeof(e->comm));
@@ -326,7 +352,8 @@ static int scan_spec(struct netns_set *set, struct netns_spec *sp)
 	sp->missing = 0;
 	if (!*sp->name)
 		sscanf(sp->path, "/proc/%u/", &pid);
-	err = found(set, (uint64_t)st.st_ino, sp->path, sp->name, pid);
+	err = found(set, (uint64_t)st.st_ino, sp->path,
+		    *sp->name ? sp->name : NULL, pid);
 	return err;
 }
 

@@ -8,8 +8,9 @@
  * (/run/netns/NAME) or by PATH (any nsfs file; /proc/self/... and
  * /proc/thread-self/... are resolved once, at the start, to the
  * recorder's pid).  A namespace is known by its inode; where it has a
- * /run/netns name that is its name, otherwise the pid and comm of a
- * process holding it when it was first found.
+ * /run/netns name that is its name (for one found by PATH, looked up in
+ * /run/netns when first found), otherwise the pid and comm of a process
+ * holding it when it was first found.
  *
  * A namespace found for the first time gets its capture opened (setns
  * into it and back, once) and is flagged `fresh` for that tick; one no

@@ -70,6 +70,14 @@ done
 check_ns_frame "$WORK/two.db" "$NS"
 check_ns_frame "$WORK/two.db" "$NS2"
 
+# By PATH ($SOCKHISTD_NETNS=/proc/self/ns/net, as lib.sh sets it): its
+# own namespace only, named as /run/netns names it.
+ip netns exec "$NS2" "$SOCKHISTD" --once --db "$WORK/self.db" 2>"$WORK/d.err" ||
+	fail "sockhistd with SOCKHISTD_NETNS: $(cat "$WORK/d.err")"
+[ "$(sqlite3 "$WORK/self.db" 'SELECT group_concat(name) FROM netns')" = "$NS2" ] ||
+	fail "SOCKHISTD_NETNS=/proc/self/ns/net did not record $NS2 alone, by name"
+check_ns_frame "$WORK/self.db" "$NS2"
+
 # 3. A running recorder over all namespaces.
 DB="$WORK/run.db"
 "$SOCKHISTD" --netns all --interval 200ms --db "$DB" 2>"$WORK/run.err" &
