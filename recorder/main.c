@@ -488,8 +488,10 @@ int main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	ret = parse_args(argc, argv, &r.opt);
-	if (ret >= 0)
+	if (ret >= 0) {
+		free(r.opt.netns);
 		return ret;
+	}
 	setup_signals(&waitmask);
 	raise_fd_limit();
 	if (open_netns(&r) < 0 || open_all(&r) < 0) {
