@@ -245,6 +245,7 @@ static void pick_source(struct source *src, struct store *st,
 	src->counts = hist_query_key(a->key) &&
 		      sock_select_netid_state(&a->sel, &src->sel.netids,
 					      &src->sel.states);
+	src->sel.netns = db_netns_json();
 	src->lo_ns = rg->since_ns - rg->since_ns % rg->step_ns;
 	src->hi_ns = last > INT64_MAX - rg->step_ns ? INT64_MAX :
 		     last + rg->step_ns;

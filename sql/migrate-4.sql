@@ -13,4 +13,8 @@
 ALTER TABLE netns ADD COLUMN pid INTEGER;
 ALTER TABLE netns ADD COLUMN comm TEXT;
 
+-- The latest frame of a namespace at or before a time (sockhist --netns,
+-- and the namespaces that have frames) without walking other namespaces'.
+CREATE INDEX frame_netns_time ON frame(netns_ino, time_ns);
+
 PRAGMA user_version = 4;
