@@ -36,6 +36,7 @@ static struct {
 	struct netns_entry *v;
 	size_t n;
 	size_t nwanted;          /* 0: no --netns, every one is wanted */
+	bool per_tick;           /* two namespaces' frames share a time */
 } spaces;
 
 /* Remember --db. */
@@ -101,6 +102,7 @@ static void netns_clear(void)
 	free(spaces.v);
 	spaces.v = NULL;
 	spaces.n = spaces.nwanted = 0;
+	spaces.per_tick = false;
 }
 
 /* Add namespace ino (once) with its netns row's name, pid and comm (NULL
@@ -180,6 +182,26 @@ static int netns_query(sqlite3 *db, const char *sql)
 	return r == 0 && rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Set spaces.per_tick: is there a time with two frames?  A recorder of
+ * several namespaces writes such a tick first thing (frame_time finds it
+ * at once); only a file of namespaces recorded apart is read to its end.
+ * Returns 0 or -1. */
+static int netns_per_tick(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM frame a WHERE EXISTS "
+			       "(SELECT 1 FROM frame b WHERE b.time_ns = "
+			       "a.time_ns AND b.id <> a.id) LIMIT 1", -1, &q,
+			       NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(q);
+	spaces.per_tick = rc == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* The namespace named or numbered arg, or NULL. */
 static struct netns_entry *netns_find(const char *arg)
 {
@@ -227,6 +249,8 @@ int db_netns_load(struct store *st, const char *const *want, size_t nwant)
 		r = netns_query(db, netns_sql_frames);
 	else if (netns_query(db, netns_sql_v4) < 0)
 		r = netns_query(db, netns_sql_v2);
+	if (r == 0 && spaces.n > 1)
+		r = netns_per_tick(db);
 	if (r < 0) {
 		err_msg(db_path(), "cannot read the network namespaces: %s",
 			sqlite3_errmsg(db));
@@ -284,10 +308,17 @@ const char *db_netns_json(void)
 	return json;
 }
 
+/* Namespaces recorded per tick; see db.h. */
+bool db_netns_per_tick(void)
+{
+	return spaces.per_tick;
+}
+
 /* Several namespaces in view; see db.h. */
 bool db_netns_several(void)
 {
-	return spaces.nwanted ? spaces.nwanted > 1 : spaces.n > 1;
+	return spaces.per_tick &&
+	       (spaces.nwanted ? spaces.nwanted > 1 : spaces.n > 1);
 }
 
 /* The entry of ino, or NULL. */

@@ -42,8 +42,14 @@ struct store *db_open(void);
 int db_netns_load(struct store *st, const char *const *want, size_t nwant);
 /* Is namespace ino within the --netns restriction? */
 bool db_netns_wanted(uint64_t ino);
-/* Do the commands look at more than one namespace (more than one recorded
- * and --netns does not narrow them to one)? */
+/* Does the file record several namespaces per tick (frames of different
+ * namespaces with the same time), whatever --netns?  JSON and CSV then
+ * carry "netns" and "netns_name", the same keys for any --netns.  A file
+ * whose namespaces never share a tick (older recorders, one namespace per
+ * run) reads as it always did. */
+bool db_netns_per_tick(void);
+/* Do the commands look at more than one namespace (db_netns_per_tick, and
+ * --netns does not narrow them to one)?  Tables then name the namespace. */
 bool db_netns_several(void);
 /* A scan_ops.want (store.h) for the --netns restriction: is fi's
  * namespace wanted?  arg is unused. */

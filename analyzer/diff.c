@@ -10,8 +10,9 @@
  * either moment is compared on its own, a namespace recorded on one side
  * only against nothing (all its sockets opened, or closed).  With several
  * namespaces in view each gets its own output under a "# netns LABEL"
- * line (JSON: one object per namespace with "netns" and "netns_name"; CSV:
- * those two columns first); with one the output is as it always was.
+ * line (JSON: one object per namespace).  In a file of several namespaces
+ * per tick (db_netns_per_tick) JSON and CSV carry "netns" and "netns_name" (CSV: the first columns);
+ * with one the output is as it always was.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -143,6 +144,7 @@ struct diff_pair {
 	struct snapshot s_from, s_to;
 	bool same_boot;
 	bool several;                /* more namespaces are printed */
+	bool netns_keys;             /* JSON, CSV: "netns", "netns_name" */
 };
 
 /* The boot id of frame id.  Returns 0 or -1 after printing. */
@@ -324,7 +326,7 @@ static void json_frames(const struct diff_args *a, const struct diff_pair *p)
 	time_format_iso(p->from.time_ns, 0, from, sizeof(from));
 	time_format_iso(p->to.time_ns, 0, to, sizeof(to));
 	putchar('{');
-	if (p->several) {
+	if (p->netns_keys) {
 		printf("\"netns\":%" PRIu64 ",\"netns_name\":", ino);
 		if (name)
 			json_write_string(stdout, name);
@@ -393,7 +395,8 @@ static int print_json(const struct diff_args *a, const struct diff_pair *p,
 	return ferror(stdout) ? -EIO : 0;
 }
 
-/* The lead CSV values: with several namespaces "netns" and "netns_name"
+/* The lead CSV values: in a file of several namespaces per tick "netns" and
+ * "netns_name"
  * (of ino), then "change"; into lead[3].  Returns how many. */
 static size_t csv_lead(const struct diff_pair *p, uint64_t ino,
 		       const char *change, struct sock_kv lead[3])
@@ -401,7 +404,7 @@ static size_t csv_lead(const struct diff_pair *p, uint64_t ino,
 	const char *name = db_netns_name(ino);
 	size_t n = 0;
 
-	if (p->several) {
+	if (p->netns_keys) {
 		lead[n++] = (struct sock_kv){ .key = "netns", .num = ino,
 					      .present = true };
 		lead[n++] = (struct sock_kv){ .key = "netns_name", .str = name,
@@ -580,7 +583,8 @@ static int diff_netns(struct store *st, const struct diff_args *a,
 		      uint64_t ino, bool first)
 {
 	const struct frame_info *f = frame_of(from, ino), *t = frame_of(to, ino);
-	struct diff_pair p = { .several = db_netns_several() };
+	struct diff_pair p = { .several = db_netns_several(),
+			       .netns_keys = db_netns_per_tick() };
 	int status = EXIT_FAIL;
 
 	p.from = f ? *f : (struct frame_info){ .time_ns = from->time_ns,

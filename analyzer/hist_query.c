@@ -66,19 +66,30 @@ int hist_bounds(struct sqlite3 *db, int64_t *oldest_ns, int64_t *newest_ns)
 /*
  * Both queries bind ?1 = step, ?2 = first bucket start, ?3 = end of the
  * last bucket (ns), ?4 = the selected netid bits, ?5 the state bits, ?6
- * the counted namespaces' inodes as a JSON array (NULL: all).
+ * the counted namespaces' inodes as a JSON array (NULL: all; the frames
+ * query has a variant for each, since testing ?6 would keep frame_time
+ * from covering the frames).
  *
  * Frames: frame_time finds the range, the frame_count primary key the
  * counts of each frame; rows (frame, time, netid, state, n) in time order,
  * a frame's rows together, one row with a NULL netid for a frame without
  * selected counts.
  */
+/* Every namespace: frame_time alone covers the frames. */
 static const char frames_sql[] =
 	"SELECT f.id, f.time_ns, c.netid, c.state, c.n FROM frame f"
 	" LEFT JOIN frame_count c ON c.frame = f.id"
 	" AND (?4 >> c.netid) & 1 AND (?5 >> c.state) & 1"
 	" WHERE f.time_ns >= ?2 AND f.time_ns < ?3"
-	" AND (?6 IS NULL OR f.netns_ino IN (SELECT value FROM json_each(?6)))"
+	" ORDER BY f.time_ns, f.id";
+/* The --netns namespaces (?6), each searched in frame_netns_time (the
+ * CROSS JOIN keeps the namespaces outside). */
+static const char frames_netns_sql[] =
+	"SELECT f.id, f.time_ns, c.netid, c.state, c.n FROM json_each(?6) j"
+	" CROSS JOIN frame f ON f.netns_ino = j.value"
+	" LEFT JOIN frame_count c ON c.frame = f.id"
+	" AND (?4 >> c.netid) & 1 AND (?5 >> c.state) & 1"
+	" WHERE f.time_ns >= ?2 AND f.time_ns < ?3"
 	" ORDER BY f.time_ns, f.id";
 
 /*
@@ -130,6 +141,8 @@ const char *hist_sql(enum hist_sql_id q)
 	switch (q) {
 	case HIST_FRAMES:
 		return frames_sql;
+	case HIST_FRAMES_NETNS:
+		return frames_netns_sql;
 	case HIST_ROLLUPS:
 		return rollups_sql;
 	case HIST_ROLLUP_ONLY:
@@ -237,7 +250,7 @@ static int run_source(struct sqlite3 *db, enum hist_sql_id src,
 		sqlite3_bind_int64(q, i + 1, bind[i]);
 	if (netns)
 		sqlite3_bind_text(q, 6, netns, -1, SQLITE_STATIC);
-	r = src == HIST_FRAMES ? fold_frames(q, f) : fold_rollups(q, f);
+	r = src == HIST_ROLLUPS ? fold_rollups(q, f) : fold_frames(q, f);
 	sqlite3_finalize(q);
 	return r;
 }
@@ -249,7 +262,8 @@ int hist_query_fold(struct sqlite3 *db, const struct hist_sel *sel,
 {
 	const int64_t bind[5] = { step_ns, lo_ns, hi_ns, sel->netids,
 				  sel->states };
-	int r = run_source(db, HIST_FRAMES, bind, sel->netns, f);
+	int r = run_source(db, sel->netns ? HIST_FRAMES_NETNS : HIST_FRAMES,
+			   bind, sel->netns, f);
 
 	return r < 0 ? r : run_source(db, HIST_ROLLUPS, bind, sel->netns, f);
 }

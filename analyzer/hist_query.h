@@ -69,8 +69,10 @@ int hist_query_fold(struct sqlite3 *db, const struct hist_sel *sel,
  * -1 on an SQLite error (sqlite3_errmsg). */
 int64_t hist_rollup_only(struct sqlite3 *db, int64_t lo_ns, int64_t hi_ns);
 
-/* The queries: hist_query_fold's two sources, and hist_rollup_only's. */
-enum hist_sql_id { HIST_FRAMES, HIST_ROLLUPS, HIST_ROLLUP_ONLY };
+/* The queries: hist_query_fold's two sources (the frames of every
+ * namespace, or of --netns's), and hist_rollup_only's. */
+enum hist_sql_id { HIST_FRAMES, HIST_FRAMES_NETNS, HIST_ROLLUPS,
+		   HIST_ROLLUP_ONLY };
 
 /* The SQL of a query, exposed so tests can EXPLAIN it. */
 const char *hist_sql(enum hist_sql_id q);

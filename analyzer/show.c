@@ -7,8 +7,10 @@
  * the selected sockets are materialized from the chain's state.  A moment
  * of several network namespaces (db.h) is printed namespace by namespace
  * in the frames' order, in one table with a first Netns column (only when
- * the file records several namespaces and --netns leaves more than one);
- * JSON and CSV rows always carry "netns" and "netns_name".
+ * the file records several namespaces per tick and --netns leaves more
+ * than one, db_netns_several); JSON and CSV rows carry "netns" and
+ * "netns_name" whenever the file records several per tick (whatever
+ * --netns, db_netns_per_tick).
  *
  * With --since/--until, show scans every snapshot of the range instead and
  * prints the matching sockets of each: the table under a "# TIME snapshot
@@ -122,8 +124,9 @@ struct emit {
 	bool csv_header_done;
 };
 
-/* Write rows of s (one namespace) as JSON or CSV with its namespace's keys,
- * tagged when tag is not NULL.  Returns 0 or -EIO. */
+/* Write rows of s (one namespace) as JSON or CSV, with its namespace's keys
+ * when the file records several per tick, tagged when tag is not NULL.  Returns 0
+ * or -EIO. */
 static int emit_data(struct emit *e, const struct snapshot *s,
 		     const struct sock_record **rows, size_t n,
 		     const struct row_tag *tag)
@@ -133,7 +136,8 @@ static int emit_data(struct emit *e, const struct snapshot *s,
 		{ .key = "netns", .num = s->netns_ino, .present = true },
 		{ .key = "netns_name", .str = name, .present = name != NULL },
 	};
-	const struct sock_extra x = { .tag = tag, .lead = lead, .nlead = 2 };
+	const struct sock_extra x = { .tag = tag, .lead = lead,
+				      .nlead = db_netns_per_tick() ? 2 : 0 };
 
 	if (e->a->fmt == OUT_JSON) {
 		for (size_t i = 0; i < n; i++)

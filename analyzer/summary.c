@@ -229,7 +229,7 @@ static void print_json(const struct frame_info *fi, int counted,
 	time_format_iso(fi->time_ns, 0, when, sizeof(when));
 	printf("{\"snapshot\":%" PRId64 ",\"time\":", fi->id);
 	json_write_string(stdout, when);
-	if (db_netns_several()) {
+	if (db_netns_per_tick()) {
 		const char *name = db_netns_name(fi->netns_ino);
 
 		printf(",\"netns\":%" PRIu64 ",\"netns_name\":", fi->netns_ino);
