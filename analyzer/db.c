@@ -202,19 +202,25 @@ static int netns_per_tick(sqlite3 *db)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The namespace named or numbered arg, or NULL. */
+/* The namespace arg names: a recorded label, an inode, or a /run/netns
+ * name of this machine (for files recorded without names); or NULL. */
 static struct netns_entry *netns_find(const char *arg)
 {
-	char *end;
+	char *end, run[300];
 	unsigned long long ino;
+	struct stat sb;
 
 	for (size_t i = 0; i < spaces.n; i++)
 		if (strcmp(spaces.v[i].label, arg) == 0)
 			return &spaces.v[i];
 	errno = 0;
 	ino = strtoull(arg, &end, 10);
-	if (end == arg || *end || errno)
-		return NULL;
+	if (end == arg || *end || errno) {
+		snprintf(run, sizeof(run), "/run/netns/%s", arg);
+		if (strchr(arg, '/') || stat(run, &sb) < 0)
+			return NULL;
+		ino = sb.st_ino;
+	}
 	for (size_t i = 0; i < spaces.n; i++)
 		if (spaces.v[i].ino == ino)
 			return &spaces.v[i];

@@ -8,7 +8,7 @@
  * of several network namespaces (db.h) is printed namespace by namespace
  * in the frames' order, in one table with a first Netns column (only when
  * the file records several namespaces per tick and --netns leaves more
- * than one, db_netns_several); JSON and CSV rows carry "netns" and
+ * than one, db_netns_several, and not for --snapshot's one frame); JSON and CSV rows carry "netns" and
  * "netns_name" whenever the file records several per tick (whatever
  * --netns, db_netns_per_tick).
  *
@@ -168,12 +168,15 @@ static bool needs_blobs(const struct show_args *a)
 	return ss_view_needs_blobs(&a->fl, a->fmt);
 }
 
-/* Print the selected rows of the moment's snapshots s[0..n). */
+/* Print the selected rows of the moment's snapshots s[0..n): the table
+ * with a Netns column when several namespaces are in view (not for the one
+ * frame of --snapshot). */
 static int print_moment(const struct show_args *a, struct snapshot *s,
 			size_t n)
 {
 	struct emit e = { .a = a };
 	struct ss_block *b = calloc(n, sizeof(*b));
+	bool labels = db_netns_several() && !a->frame.snapshot;
 	size_t i;
 	int r = b ? 0 : -ENOMEM;
 
@@ -184,8 +187,8 @@ static int print_moment(const struct show_args *a, struct snapshot *s,
 		if (k < 0)
 			r = -ENOMEM;
 		else
-			b[i] = (struct ss_block){ .s = &s[i], .rows = rows, .n = (size_t)k, .netns =
-				db_netns_several() ?
+			b[i] = (struct ss_block){ .s = &s[i], .rows = rows,
+				.n = (size_t)k, .netns = labels ?
 				db_netns_label(s[i].netns_ino) : NULL };
 	}
 	if (r == 0 && a->fmt == OUT_TABLE) {
