@@ -40,8 +40,9 @@ enum {
 };
 
 static const struct opt_spec show_opts[] = {
-	{ OPT_AT, "at", "TIME", "the latest snapshot at or before TIME" },
-	{ OPT_SNAPSHOT, "snapshot", "ID", "the snapshot with this id" },
+	{ OPT_AT, "at", "TIME", "the latest moment at or before TIME" },
+	{ OPT_SNAPSHOT, "snapshot", "ID", "the snapshot with this id (one "
+	  "namespace)" },
 	{ OPT_SINCE, "since", "TIME", "every snapshot from TIME (with --until)" },
 	{ OPT_UNTIL, "until", "TIME", "every snapshot up to TIME (default: now)" },
 	{ OPT_FORMAT, "format", "FMT", "table (default, as ss), json or csv" },
@@ -54,8 +55,12 @@ static const struct opt_cmd show_cmd = {
 	.name = "show",
 	.usage = "[--at TIME | --snapshot ID | --since TIME [--until TIME]] "
 		 "[OPTIONS] [FILTER]",
-	.about = "Print the sockets of one snapshot (default: the latest) "
+	.about = "Print the sockets of one moment (default: the latest) "
 		 "exactly as ss would have.\n"
+		 "A moment of several network namespaces (one snapshot each, "
+		 "the same time) prints\nthem in turn in one table with a "
+		 "first Netns column; --netns picks some,\n--snapshot ID is "
+		 "one namespace's snapshot.\n"
 		 "FILTER := { state|exclude STATE } [ EXPRESSION ], ss(8)'s, "
 		 "from the operands and/or -F FILE:\n"
 		 "  src|dst [=] [inet:|inet6:|unix:]HOST  HOST: ADDR[/LEN][:PORT], "
@@ -66,7 +71,8 @@ static const struct opt_cmd show_cmd = {
 		 "STATE: a state or all, connected, synchronized,\n"
 		 "  bucket, big.  Devices, cgroups and the ephemeral range "
 		 "(autobound) are looked up here.\n"
-		 "TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID.",
+		 "TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID (the moment at "
+		 "its time).",
 	.opts = show_opts,
 	.nopts = sizeof(show_opts) / sizeof(show_opts[0]),
 	.examples =
@@ -76,7 +82,8 @@ static const struct opt_cmd show_cmd = {
 	"  sockhist show --at -2h -temio 'dport = :443'  two hours ago, with details\n"
 	"  sockhist show -xa 'src unix:/run/*'          unix sockets by path glob\n"
 	"  sockhist show --since -1h -tan 'dst 10.0.0.0/8 and sport = :5432'\n"
-	"  sockhist show --snapshot 42 -tuwxa --format json",
+	"  sockhist show --snapshot 42 -tuwxa --format json\n"
+	"  sockhist show --netns web -tan              one namespace of the latest moment",
 };
 
 struct show_args {

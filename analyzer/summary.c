@@ -35,8 +35,9 @@
 enum { OPT_AT = OPT_LONG_ONLY, OPT_SNAPSHOT, OPT_FORMAT, OPT_DB };
 
 static const struct opt_spec summary_opts[] = {
-	{ OPT_AT, "at", "TIME", "the latest snapshot at or before TIME" },
-	{ OPT_SNAPSHOT, "snapshot", "ID", "the snapshot with this id" },
+	{ OPT_AT, "at", "TIME", "the latest moment at or before TIME" },
+	{ OPT_SNAPSHOT, "snapshot", "ID", "the snapshot with this id (one "
+	  "namespace)" },
 	{ OPT_FORMAT, "format", "FMT", "table (default, as ss -s) or json" },
 	{ OPT_DB, "db", "PATH", "the history file (as the global --db)" },
 };
