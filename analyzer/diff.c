@@ -11,8 +11,9 @@
  * only against nothing (all its sockets opened, or closed).  With several
  * namespaces in view each gets its own output under a "# netns LABEL"
  * line (JSON: one object per namespace).  In a file of several namespaces
- * per tick (db_netns_per_tick) JSON and CSV carry "netns" and "netns_name" (CSV: the first columns);
- * with one the output is as it always was.
+ * per tick (db_netns_per_tick) JSON and CSV carry "netns" and
+ * "netns_name" (CSV: the first columns); with one the output is as it
+ * always was.
  */
 #include <errno.h>
 #include <inttypes.h>

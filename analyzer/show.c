@@ -8,9 +8,9 @@
  * of several network namespaces (db.h) is printed namespace by namespace
  * in the frames' order, in one table with a first Netns column (only when
  * the file records several namespaces per tick and --netns leaves more
- * than one, db_netns_several, and not for --snapshot's one frame); JSON and CSV rows carry "netns" and
- * "netns_name" whenever the file records several per tick (whatever
- * --netns, db_netns_per_tick).
+ * than one, db_netns_several, and not for --snapshot's one frame).  JSON
+ * and CSV rows carry "netns" and "netns_name" whenever the file records
+ * several per tick (whatever --netns, db_netns_per_tick).
  *
  * With --since/--until, show scans every snapshot of the range instead and
  * prints the matching sockets of each: the table under a "# TIME snapshot
@@ -83,7 +83,7 @@ static const struct opt_cmd show_cmd = {
 	"  sockhist show -xa 'src unix:/run/*'          unix sockets by path glob\n"
 	"  sockhist show --since -1h -tan 'dst 10.0.0.0/8 and sport = :5432'\n"
 	"  sockhist show --snapshot 42 -tuwxa --format json\n"
-	"  sockhist show --netns web -tan              one namespace of the latest moment",
+	"  sockhist show --netns web -tan              one namespace's sockets",
 };
 
 struct show_args {
@@ -131,9 +131,9 @@ struct emit {
 	bool csv_header_done;
 };
 
-/* Write rows of s (one namespace) as JSON or CSV, with its namespace's keys
- * when the file records several per tick, tagged when tag is not NULL.  Returns 0
- * or -EIO. */
+/* Write rows of s (one namespace) as JSON or CSV, with its namespace's
+ * keys when the file records several per tick, tagged when tag is not
+ * NULL.  Returns 0 or -EIO. */
 static int emit_data(struct emit *e, const struct snapshot *s,
 		     const struct sock_record **rows, size_t n,
 		     const struct row_tag *tag)

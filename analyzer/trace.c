@@ -7,10 +7,11 @@
  * that had that 4-tuple or cookie.  For each, store_scan visits only the
  * frames of its network namespace from its first to its last snapshot
  * (within --since/--until; other namespaces' frames are not decoded), and
- * --netns drops the lifetimes of other namespaces.  It finds the cookie in the replayed chain state by binary search and
- * materializes that one row: one line per snapshot with the state (a
- * change marked), the queues, and tcp_info's rtt, cwnd and the bytes sent
- * and received and the retransmits during the interval before it.
+ * --netns drops the lifetimes of other namespaces.  It finds the cookie
+ * in the replayed chain state by binary search and materializes that one
+ * row: one line per snapshot with the state (a change marked), the
+ * queues, and tcp_info's rtt, cwnd and the bytes sent and received and
+ * the retransmits during the interval before it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
