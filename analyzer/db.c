@@ -4,9 +4,9 @@
  * a moment for --at / --snapshot.
  *
  * The namespaces are loaded once per open into a small table (a file holds
- * a handful, or a few hundred on a container host): the inodes that have
- * frames, labelled from the netns table (format 2 and later; pid and comm
- * from format 4).
+ * a handful, or a few hundred on a container host): the netns table's rows
+ * (format 2 and later; pid and comm from format 4), else the frames'
+ * inodes.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -152,16 +152,14 @@ static bool has_table(sqlite3 *db, const char *name)
 	return found;
 }
 
-/* Rows (ino, name, pid, comm) of the namespaces with frames: the netns
- * table's (each checked with one frame_netns_time probe; format 2 and 3
- * lack pid and comm), or the frames' inodes when the file has no netns
- * table (format 1). */
+/* Rows (ino, name, pid, comm) of the recorded namespaces: the netns
+ * table's (also those whose frames retention deleted: their rollups and
+ * lifetimes remain; format 2 and 3 lack pid and comm), or the frames'
+ * inodes when the file has no netns table (format 1). */
 static const char netns_sql_v4[] =
-	"SELECT ino, name, pid, comm FROM netns n WHERE EXISTS (SELECT 1 "
-	"FROM frame f WHERE f.netns_ino = n.ino) ORDER BY id";
+	"SELECT ino, name, pid, comm FROM netns ORDER BY id";
 static const char netns_sql_v2[] =
-	"SELECT ino, name, NULL, NULL FROM netns n WHERE EXISTS (SELECT 1 "
-	"FROM frame f WHERE f.netns_ino = n.ino) ORDER BY id";
+	"SELECT ino, name, NULL, NULL FROM netns ORDER BY id";
 static const char netns_sql_frames[] =
 	"SELECT DISTINCT netns_ino, NULL, NULL, NULL FROM frame";
 

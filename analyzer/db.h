@@ -34,8 +34,8 @@ const char *db_path(void);
  * unknown --netns). */
 struct store *db_open(void);
 
-/* Load the namespaces recorded in st's frames (with their names from the
- * netns table when the file has one) and restrict the commands to those
+/* Load the namespaces st records (its netns table, with names, pids and
+ * comms; without one, the frames' inodes) and restrict the commands to those
  * the names or inodes want[0..nwant) give (nwant 0: every namespace).
  * db_open calls it.  Returns 0 or -1 after printing why not (an unknown
  * name or inode: the message lists the recorded ones). */

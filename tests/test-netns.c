@@ -5,8 +5,8 @@
  * name, PID/COMM label and inode (an unknown one refused), the moment at a
  * time (the frames of the latest tick <= TIME of the wanted namespaces),
  * the scan filter, and hist's counts per tick summed over the namespaces,
- * the same from the stored counts and from a scan, with and without
- * --netns.
+ * the same from the stored counts, from a scan and from the rollups once
+ * the frames are gone, with and without --netns.
  *
  * The ticks: T0 records A, B and C; T0+10s A and B; T0+20s A and C.  A is
  * named "alpha", B known by a process (42, "nginx"), C by its inode only.
@@ -300,6 +300,60 @@ static void test_hist(void **state)
 	store_close(st);
 }
 
+/* hist_each_row callback: the means of every row summed into arg. */
+static int mean_sum(const struct hist_row *row, void *arg)
+{
+	*(double *)arg += row->mean;
+	return 0;
+}
+
+/* The stored counts by netid in one minute bucket (T0's): the sum of the
+ * groups' means and the bucket's snapshots. */
+static double minute_mean(struct store *st, int64_t *snapshots)
+{
+	struct hist_sel hs = { .netids = ~0u, .states = ~0u,
+			       .netns = db_netns_json() };
+	struct hist_fold *f;
+	struct hist h;
+	double sum = 0;
+
+	assert_int_equal(hist_fold_new(sock_key_find("netid"), 60 * SEC, 0,
+				       &f), 0);
+	assert_int_equal(hist_query_fold(store_sqlite(st), &hs, T0,
+					 T0 + 60 * SEC, 60 * SEC, f), 0);
+	assert_int_equal(hist_fold_result(f, &h), 0);
+	assert_int_equal(h.nbuckets, 1);
+	*snapshots = h.buckets[0].snapshots;
+	hist_each_row(&h, mean_sum, &sum);
+	hist_free(&h);
+	hist_fold_free(f);
+	return sum;
+}
+
+/* The rollups (the frames deleted, as retention does) count the minute's
+ * ticks, not its frames, and sum the namespaces: the same means as the
+ * frames gave; with --netns only the wanted namespaces' rows. */
+static void test_hist_rollups(void **state)
+{
+	const char *alpha[] = { "alpha" };
+	struct store *st;
+	int64_t n;
+
+	(void)state;
+	st = open_with(NULL, 0);
+	assert_float_equal(minute_mean(st, &n), 36.0 / 3, 1e-9);
+	assert_int_equal(n, 3);
+	store_close(st);
+	raw_sql("DELETE FROM frame");
+	st = open_with(NULL, 0);
+	assert_float_equal(minute_mean(st, &n), 36.0 / 3, 1e-9);
+	assert_int_equal(n, 3);
+	assert_true(db_netns_load(st, alpha, 1) == 0);
+	assert_float_equal(minute_mean(st, &n), 15.0 / 3, 1e-9);
+	assert_int_equal(n, 3);
+	store_close(st);
+}
+
 /* A store_scan that counts the frames it is given. */
 static int count_frame(const struct frame_info *fi, const struct snapshot *s,
 		       const struct chain *c, void *arg)
@@ -343,6 +397,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restrict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hist_rollups, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_scan_want, setup,
 						teardown),
 	};
