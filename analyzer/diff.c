@@ -3,10 +3,17 @@
  * between two snapshots (sockdiff.h says what each means), in ss's layout
  * with a totals line, per --by group, or as JSON/CSV.
  *
- * FROM and TO are TIMEs (the latest snapshot at or before each) or @IDs.
- * FROM after TO is allowed: the diff then runs backwards in time (opened
- * means present in TO, i.e. at the earlier moment).  Both must be one
- * network namespace's snapshots, and different ones.
+ * FROM and TO are TIMEs (the moment at or before each, db.h) or @IDs (the
+ * moment at that snapshot's time).  FROM after TO is allowed: the diff then
+ * runs backwards in time (opened means present in TO, i.e. at the earlier
+ * moment).  Sockets are matched by (namespace, cookie): each namespace of
+ * either moment is compared on its own, a namespace recorded on one side
+ * only against nothing (all its sockets opened, or closed).  With several
+ * namespaces in view each gets its own output under a "# netns LABEL"
+ * line (JSON: one object per namespace).  In a file of several namespaces
+ * per tick (db_netns_per_tick) JSON and CSV carry "netns" and
+ * "netns_name" (CSV: the first columns); with one the output is as it
+ * always was.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,9 +54,12 @@ static const struct opt_cmd diff_cmd = {
 	.name = "diff",
 	.usage = "FROM TO [--by KEY] [--queue BYTES] [OPTIONS] [FILTER]",
 	.about =
-	"The sockets that changed between two snapshots, FROM and TO (each a\n"
-	"TIME: the latest snapshot at or before it, or @ID), matched by socket\n"
-	"cookie (sockets of different boots never match):\n"
+	"The sockets that changed between two moments, FROM and TO (each a\n"
+	"TIME: the latest snapshot at or before it, or @ID: the moment at that\n"
+	"snapshot's time), matched by network namespace and socket cookie\n"
+	"(sockets of different boots never match; a namespace recorded on one\n"
+	"side only has all its sockets opened or closed; with several\n"
+	"namespaces, one diff per namespace under \"# netns LABEL\"):\n"
 	"  opened   in TO, not in FROM;\n"
 	"  closed   in FROM, not in TO;\n"
 	"  changed  in both, with another state, or a Recv-Q or Send-Q that\n"
@@ -128,11 +138,14 @@ static int diff_opt(void *ctx, int id, const char *arg)
 	return -1;
 }
 
-/* The two snapshots compared. */
+/* The two snapshots of one namespace compared; a side whose id is 0 was
+ * not recorded (its snapshot is empty). */
 struct diff_pair {
 	struct frame_info from, to;
 	struct snapshot s_from, s_to;
 	bool same_boot;
+	bool several;                /* more namespaces are printed */
+	bool netns_keys;             /* JSON, CSV: "netns", "netns_name" */
 };
 
 /* The boot id of frame id.  Returns 0 or -1 after printing. */
@@ -156,47 +169,64 @@ static int frame_boot(struct store *st, int64_t id, int64_t *boot)
 	return -1;
 }
 
-/* Resolve FROM and TO, check they can be compared, and load both. */
+/* Resolve FROM and TO to moments and check they differ. */
+static int pick_moments(struct store *st, const struct diff_args *a,
+			struct moment *from, struct moment *to)
+{
+	struct frame_sel f = { .at = a->from, .quiet = true };
+	struct frame_sel t = { .at = a->to, .quiet = true };
+	int r = db_pick_moment(st, &f, from);
+
+	if (r == 0)
+		r = db_pick_moment(st, &t, to);
+	if (r == 0 && from->time_ns == to->time_ns) {
+		err_msg("diff", "FROM and TO are both snapshot %" PRId64
+			" (no snapshot between the two times)",
+			from->frames[0].id);
+		r = -1;
+	}
+	return r;
+}
+
+/* Load the recorded sides of pair p, checking their boots. */
 static int load_pair(struct store *st, const struct diff_args *a,
 		     struct diff_pair *p)
 {
-	struct frame_sel from = { .at = a->from, .quiet = true };
-	struct frame_sel to = { .at = a->to, .quiet = true };
-	int64_t boot_from, boot_to;
+	int64_t boot_from = 0, boot_to = 0;
 
-	if (db_pick_frame(st, &from, &p->from) < 0 ||
-	    db_pick_frame(st, &to, &p->to) < 0)
-		return -1;
-	if (p->from.id == p->to.id) {
-		err_msg("diff", "FROM and TO are both snapshot %" PRId64
-			" (no snapshot between the two times)", p->from.id);
-		return -1;
-	}
-	if (p->from.netns_ino != p->to.netns_ino) {
-		err_msg("diff", "snapshot %" PRId64 " (netns %" PRIu64 ") and "
-			"snapshot %" PRId64 " (netns %" PRIu64 ") are of different "
-			"network namespaces", p->from.id, p->from.netns_ino,
-			p->to.id, p->to.netns_ino);
-		return -1;
-	}
-	if (frame_boot(st, p->from.id, &boot_from) < 0 ||
-	    frame_boot(st, p->to.id, &boot_to) < 0)
+	if ((p->from.id && frame_boot(st, p->from.id, &boot_from) < 0) ||
+	    (p->to.id && frame_boot(st, p->to.id, &boot_to) < 0))
 		return -1;
 	p->same_boot = boot_from == boot_to;
 	store_set_skip_blobs(st, !ss_view_needs_blobs(&a->fl, a->fmt));
-	if (db_load_frame(st, &p->from, &p->s_from, NULL, NULL) < 0 ||
-	    db_load_frame(st, &p->to, &p->s_to, NULL, NULL) < 0)
+	if ((p->from.id &&
+	     db_load_frame(st, &p->from, &p->s_from, NULL, NULL) < 0) ||
+	    (p->to.id && db_load_frame(st, &p->to, &p->s_to, NULL, NULL) < 0))
 		return -1;
 	return 0;
 }
 
-/* "snapshot 4 (2026-11-25T10:00:00Z)". */
+/* "snapshot 4 (2026-11-25T10:00:00Z)", or "no snapshot" for a side that
+ * did not record the namespace. */
 static void name_frame(const struct frame_info *fi, char *buf, size_t len)
 {
 	char when[40];
 
+	if (!fi->id) {
+		snprintf(buf, len, "no snapshot");
+		return;
+	}
 	time_format_iso(fi->time_ns, 0, when, sizeof(when));
 	snprintf(buf, len, "snapshot %" PRId64 " (%s)", fi->id, when);
+}
+
+/* "snapshot 4", or "no snapshot" (as name_frame). */
+static void id_frame(const struct frame_info *fi, char *buf, size_t len)
+{
+	if (fi->id)
+		snprintf(buf, len, "snapshot %" PRId64, fi->id);
+	else
+		snprintf(buf, len, "no snapshot");
 }
 
 /* The totals line. */
@@ -236,20 +266,22 @@ static int print_table(const struct diff_args *a, const struct diff_pair *p,
 	const struct sock_record **rows = malloc(sizeof(*rows) * (most + 1));
 	char *notes = malloc((d->nchanged + 1) * 64);
 	const char **note = malloc(sizeof(*note) * (d->nchanged + 1));
-	char heading[160];
+	char heading[160], from[40], to[40];
 	int r = -ENOMEM;
 
 	if (!rows || !notes || !note)
 		goto out;
+	id_frame(&p->from, from, sizeof(from));
+	id_frame(&p->to, to, sizeof(to));
 	for (size_t i = 0; i < d->nopened; i++)
 		rows[i] = d->opened[i].after;
-	snprintf(heading, sizeof(heading), "opened: in snapshot %" PRId64
-		 ", not in snapshot %" PRId64, p->to.id, p->from.id);
+	snprintf(heading, sizeof(heading), "opened: in %s, not in %s", to,
+		 from);
 	r = print_section(a, heading, &p->s_to, rows, d->nopened, NULL);
 	for (size_t i = 0; i < d->nclosed; i++)
 		rows[i] = d->closed[i].before;
-	snprintf(heading, sizeof(heading), "closed: in snapshot %" PRId64
-		 ", not in snapshot %" PRId64, p->from.id, p->to.id);
+	snprintf(heading, sizeof(heading), "closed: in %s, not in %s", from,
+		 to);
 	if (r == 0)
 		r = print_section(a, heading, &p->s_from, rows, d->nclosed,
 				  NULL);
@@ -262,9 +294,8 @@ static int print_table(const struct diff_args *a, const struct diff_pair *p,
 			 " Send-Q %" PRIu32, state_name(b->state), b->rqueue,
 			 b->wqueue);
 	}
-	snprintf(heading, sizeof(heading), "changed: as in snapshot %" PRId64
-		 ", and what it was in snapshot %" PRId64, p->to.id,
-		 p->from.id);
+	snprintf(heading, sizeof(heading), "changed: as in %s, and what it "
+		 "was in %s", to, from);
 	if (r == 0)
 		r = print_section(a, heading, &p->s_to, rows, d->nchanged, note);
 	if (r == 0)
@@ -276,16 +307,38 @@ out:
 	return r;
 }
 
-/* The top-level keys naming the two snapshots (JSON). */
+/* A snapshot id as JSON: null for a side that was not recorded. */
+static void json_id(const char *key, const struct frame_info *fi)
+{
+	if (fi->id)
+		printf("\"%s\":%" PRId64, key, fi->id);
+	else
+		printf("\"%s\":null", key);
+}
+
+/* The top-level keys naming the two snapshots (and the namespace, with
+ * several) (JSON). */
 static void json_frames(const struct diff_args *a, const struct diff_pair *p)
 {
 	char from[40], to[40];
+	uint64_t ino = p->to.id ? p->to.netns_ino : p->from.netns_ino;
+	const char *name = db_netns_name(ino);
 
 	time_format_iso(p->from.time_ns, 0, from, sizeof(from));
 	time_format_iso(p->to.time_ns, 0, to, sizeof(to));
-	printf("{\"from_snapshot\":%" PRId64 ",\"from_time\":\"%s\","
-	       "\"to_snapshot\":%" PRId64 ",\"to_time\":\"%s\","
-	       "\"queue_threshold\":%" PRIu32, p->from.id, from, p->to.id, to,
+	putchar('{');
+	if (p->netns_keys) {
+		printf("\"netns\":%" PRIu64 ",\"netns_name\":", ino);
+		if (name)
+			json_write_string(stdout, name);
+		else
+			fputs("null", stdout);
+		putchar(',');
+	}
+	json_id("from_snapshot", &p->from);
+	printf(",\"from_time\":\"%s\",", from);
+	json_id("to_snapshot", &p->to);
+	printf(",\"to_time\":\"%s\",\"queue_threshold\":%" PRIu32, to,
 	       a->queue);
 }
 
@@ -343,32 +396,51 @@ static int print_json(const struct diff_args *a, const struct diff_pair *p,
 	return ferror(stdout) ? -EIO : 0;
 }
 
+/* The lead CSV values: in a file of several namespaces per tick "netns" and
+ * "netns_name"
+ * (of ino), then "change"; into lead[3].  Returns how many. */
+static size_t csv_lead(const struct diff_pair *p, uint64_t ino,
+		       const char *change, struct sock_kv lead[3])
+{
+	const char *name = db_netns_name(ino);
+	size_t n = 0;
+
+	if (p->netns_keys) {
+		lead[n++] = (struct sock_kv){ .key = "netns", .num = ino,
+					      .present = true };
+		lead[n++] = (struct sock_kv){ .key = "netns_name", .str = name,
+					      .present = name != NULL };
+	}
+	lead[n++] = (struct sock_kv){ .key = "change", .str = change };
+	return n;
+}
+
 /* CSV rows of one list, "change" first and the before_ values last. */
 static void csv_list(const char *change, const struct diff_pair *p,
 		     const struct sock_delta *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct sock_kv lead = { .key = "change", .str = change };
-		struct sock_kv kv[2], sub[6];
-		struct sock_extra x = { .lead = &lead, .nlead = 1, .tail = kv,
-					.ntail = 1 };
+		struct sock_kv lead[3], kv[2], sub[6];
 		bool closed = !v[i].after;
+		const struct snapshot *s = closed ? &p->s_from : &p->s_to;
+		struct sock_extra x = { .lead = lead, .tail = kv, .ntail = 1,
+			.nlead = csv_lead(p, s->netns_ino, change, lead) };
 
 		before_after(&v[i], kv, sub);
-		sock_csv_row(stdout, closed ? &p->s_from : &p->s_to,
-			     closed ? v[i].before : v[i].after, &x);
+		sock_csv_row(stdout, s, closed ? v[i].before : v[i].after, &x);
 	}
 }
 
-/* The CSV of a diff: one row per socket. */
+/* The CSV of a diff: one row per socket (the header before the first
+ * namespace's). */
 static int print_csv(const struct diff_args *a, const struct diff_pair *p,
-		     const struct sock_diff *d)
+		     const struct sock_diff *d, bool header)
 {
-	if (!a->fl.no_header) {
-		struct sock_kv lead = { .key = "change" }, kv[2], sub[6];
+	if (header && !a->fl.no_header) {
+		struct sock_kv lead[3], kv[2], sub[6];
 		struct sock_delta none = { 0 };
-		struct sock_extra x = { .lead = &lead, .nlead = 1, .tail = kv,
-					.ntail = 1 };
+		struct sock_extra x = { .lead = lead, .tail = kv, .ntail = 1,
+			.nlead = csv_lead(p, 0, NULL, lead) };
 
 		before_after(&none, kv, sub);
 		sock_csv_header(stdout, &x);
@@ -461,8 +533,9 @@ static int print_groups(const struct diff_args *a, const struct diff_pair *p,
 	return ferror(stdout) ? -EIO : 0;
 }
 
-/* Compare the two snapshots and print.  Returns an exit status. */
-static int run(const struct diff_args *a, struct diff_pair *p)
+/* Compare the two snapshots of one namespace and print (the CSV header
+ * when header).  Returns an exit status. */
+static int run(const struct diff_args *a, struct diff_pair *p, bool header)
 {
 	struct sock_diff_opts o = {
 		.queue_bytes = a->queue, .same_boot = p->same_boot,
@@ -475,12 +548,15 @@ static int run(const struct diff_args *a, struct diff_pair *p)
 		err_msg("diff", "out of memory");
 		return EXIT_FAIL;
 	}
+	if (p->several && a->fmt == OUT_TABLE)
+		printf("# netns %s\n", db_netns_label(p->to.id ?
+			p->to.netns_ino : p->from.netns_ino));
 	if (a->by)
 		r = print_groups(a, p, &o, &d);
 	else if (a->fmt == OUT_JSON)
 		r = print_json(a, p, &d);
 	else if (a->fmt == OUT_CSV)
-		r = print_csv(a, p, &d);
+		r = print_csv(a, p, &d, header);
 	else
 		r = print_table(a, p, &d);
 	sock_diff_free(&d);
@@ -489,6 +565,59 @@ static int run(const struct diff_args *a, struct diff_pair *p)
 	else if (r < 0)
 		err_msg("stdout", "write error");
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* The frame of namespace ino in m, or NULL. */
+static const struct frame_info *frame_of(const struct moment *m,
+					 uint64_t ino)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->frames[i].netns_ino == ino)
+			return &m->frames[i];
+	return NULL;
+}
+
+/* Diff namespace ino: its frames of from and to (either may be missing).
+ * Returns an exit status. */
+static int diff_netns(struct store *st, const struct diff_args *a,
+		      const struct moment *from, const struct moment *to,
+		      uint64_t ino, bool first)
+{
+	const struct frame_info *f = frame_of(from, ino), *t = frame_of(to, ino);
+	struct diff_pair p = { .several = db_netns_several(),
+			       .netns_keys = db_netns_per_tick() };
+	int status = EXIT_FAIL;
+
+	p.from = f ? *f : (struct frame_info){ .time_ns = from->time_ns,
+					       .netns_ino = ino };
+	p.to = t ? *t : (struct frame_info){ .time_ns = to->time_ns,
+					     .netns_ino = ino };
+	if (snapshot_init(&p.s_from) < 0 || snapshot_init(&p.s_to) < 0)
+		err_msg("diff", "out of memory");
+	else if (load_pair(st, a, &p) == 0)
+		status = run(a, &p, first);
+	snapshot_free(&p.s_from);
+	snapshot_free(&p.s_to);
+	return status;
+}
+
+/* Diff the two moments, namespace by namespace: TO's in order, then those
+ * only FROM recorded.  Returns an exit status. */
+static int diff_moments(struct store *st, const struct diff_args *a,
+			const struct moment *from, const struct moment *to)
+{
+	int status = EXIT_OK;
+	size_t k = 0;
+
+	for (size_t i = 0; status == EXIT_OK && i < to->n; i++)
+		status = diff_netns(st, a, from, to, to->frames[i].netns_ino,
+				    k++ == 0);
+	for (size_t i = 0; status == EXIT_OK && i < from->n; i++)
+		if (!frame_of(to, from->frames[i].netns_ino))
+			status = diff_netns(st, a, from, to,
+					    from->frames[i].netns_ino,
+					    k++ == 0);
+	return status;
 }
 
 /* Check FROM and TO before the database is opened.  Returns 0 or -1. */
@@ -511,7 +640,7 @@ int cmd_diff(int argc, char **argv)
 {
 	struct diff_args a = { .fmt = OUT_TABLE,
 			       .queue = SOCK_DIFF_QUEUE_DEFAULT };
-	struct diff_pair p = { 0 };
+	struct moment from = { 0 }, to = { 0 };
 	char *operands[argc > 0 ? argc : 1];
 	struct store *st = NULL;
 	int n, status = EXIT_FAIL;
@@ -525,12 +654,10 @@ int cmd_diff(int argc, char **argv)
 		sock_select_free(&a.sel);
 		return EXIT_USAGE;
 	}
-	if (snapshot_init(&p.s_from) < 0 || snapshot_init(&p.s_to) < 0)
-		err_msg("diff", "out of memory");
-	else if ((st = db_open()) && load_pair(st, &a, &p) == 0)
-		status = run(&a, &p);
-	snapshot_free(&p.s_from);
-	snapshot_free(&p.s_to);
+	if ((st = db_open()) && pick_moments(st, &a, &from, &to) == 0)
+		status = diff_moments(st, &a, &from, &to);
+	db_moment_free(&from);
+	db_moment_free(&to);
 	store_close(st);
 	sock_select_free(&a.sel);
 	return status;

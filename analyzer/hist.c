@@ -78,8 +78,9 @@ static const struct opt_cmd hist_cmd = {
 	"sum of their peaks as max: an upper bound.  Every other question\n"
 	"decodes the snapshots of the range; where retention left only the\n"
 	"counts it cannot be answered, and says so.  With several network\n"
-	"namespaces recorded, each namespace's snapshot counts as a snapshot\n"
-	"of its own.",
+	"namespaces recorded, a tick's counts are summed over its namespaces\n"
+	"(--netns picks some) and the tick counts as one snapshot; --by netns\n"
+	"groups by namespace.",
 	.opts = hist_opts,
 	.nopts = sizeof(hist_opts) / sizeof(hist_opts[0]),
 	.examples =
@@ -245,6 +246,7 @@ static void pick_source(struct source *src, struct store *st,
 	src->counts = hist_query_key(a->key) &&
 		      sock_select_netid_state(&a->sel, &src->sel.netids,
 					      &src->sel.states);
+	src->sel.netns = db_netns_json();
 	src->lo_ns = rg->since_ns - rg->since_ns % rg->step_ns;
 	src->hi_ns = last > INT64_MAX - rg->step_ns ? INT64_MAX :
 		     last + rg->step_ns;

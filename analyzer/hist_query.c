@@ -65,34 +65,52 @@ int hist_bounds(struct sqlite3 *db, int64_t *oldest_ns, int64_t *newest_ns)
 
 /*
  * Both queries bind ?1 = step, ?2 = first bucket start, ?3 = end of the
- * last bucket (ns), ?4 = the selected netid bits, ?5 the state bits.
+ * last bucket (ns), ?4 = the selected netid bits, ?5 the state bits, ?6
+ * the counted namespaces' inodes as a JSON array (NULL: all; the frames
+ * query has a variant for each, since testing ?6 would keep frame_time
+ * from covering the frames).
  *
  * Frames: frame_time finds the range, the frame_count primary key the
- * counts of each frame; rows (frame, time, netid, state, n), a frame's rows
- * together, one row with a NULL netid for a frame without selected counts.
+ * counts of each frame; rows (frame, time, netid, state, n) in time order,
+ * a frame's rows together, one row with a NULL netid for a frame without
+ * selected counts.
  */
+/* Every namespace: frame_time alone covers the frames. */
 static const char frames_sql[] =
 	"SELECT f.id, f.time_ns, c.netid, c.state, c.n FROM frame f"
 	" LEFT JOIN frame_count c ON c.frame = f.id"
 	" AND (?4 >> c.netid) & 1 AND (?5 >> c.state) & 1"
-	" WHERE f.time_ns >= ?2 AND f.time_ns < ?3";
+	" WHERE f.time_ns >= ?2 AND f.time_ns < ?3"
+	" ORDER BY f.time_ns, f.id";
+/* The --netns namespaces (?6), each searched in frame_netns_time (the
+ * CROSS JOIN keeps the namespaces outside). */
+static const char frames_netns_sql[] =
+	"SELECT f.id, f.time_ns, c.netid, c.state, c.n FROM json_each(?6) j"
+	" CROSS JOIN frame f ON f.netns_ino = j.value"
+	" LEFT JOIN frame_count c ON c.frame = f.id"
+	" AND (?4 >> c.netid) & 1 AND (?5 >> c.state) & 1"
+	" WHERE f.time_ns >= ?2 AND f.time_ns < ?3"
+	" ORDER BY f.time_ns, f.id";
 
 /*
- * Rollups, for buckets without frames: rb counts each usable period's
- * snapshots per bucket (the key -1 rows' samples; a period is usable when
- * it divides the step), pick keeps per bucket the period that saw the most
- * (the finer on a tie).  Rows: (bucket, NULL..., snapshots) per bucket, and
- * (bucket, start, netns, key, max, sum) per selected pair, a row set's rows
- * together.
+ * Rollups, for buckets without frames: rn counts each usable period's
+ * snapshots per bucket and namespace (the key -1 rows' samples; a period
+ * is usable when it divides the step), rb the bucket's ticks (the most any
+ * namespace saw), pick keeps per bucket the period that saw the most (the
+ * finer on a tie).  Rows: (bucket, NULL..., snapshots) per bucket, and
+ * (bucket, start, netns, key, max, sum) per selected pair, the rows of one
+ * period start together.
  */
 static const char rollups_sql[] =
-	"WITH rb AS ("
+	"WITH rn AS ("
 	" SELECT start_ns - start_ns % ?1 AS b, period, sum(samples) AS n"
 	" FROM rollup"
 	" WHERE period IN (60, 3600) AND kind = 0 AND key = -1"
 	" AND start_ns >= ?2 AND start_ns < ?3"
 	" AND ?1 % (period * 1000000000) = 0"
-	" GROUP BY b, period),"
+	" AND (?6 IS NULL OR netns_ino IN (SELECT value FROM json_each(?6)))"
+	" GROUP BY b, period, netns_ino),"
+	" rb AS (SELECT b, period, max(n) AS n FROM rn GROUP BY b, period),"
 	" pick AS ("
 	" SELECT b, period, n FROM ("
 	"  SELECT b, period, n, row_number() OVER"
@@ -106,6 +124,7 @@ static const char rollups_sql[] =
 	" FROM pick p JOIN rollup r ON r.period = p.period AND r.kind = 0"
 	" AND r.start_ns >= p.b AND r.start_ns < p.b + ?1 AND r.key >= 0"
 	" AND (?4 >> (r.key / 256)) & 1 AND (?5 >> (r.key % 256)) & 1"
+	" AND (?6 IS NULL OR r.netns_ino IN (SELECT value FROM json_each(?6)))"
 	" ORDER BY 1, 2, 3";
 
 /* Rollup rows of ?1..?2 whose period holds no frame. */
@@ -122,6 +141,8 @@ const char *hist_sql(enum hist_sql_id q)
 	switch (q) {
 	case HIST_FRAMES:
 		return frames_sql;
+	case HIST_FRAMES_NETNS:
+		return frames_netns_sql;
 	case HIST_ROLLUPS:
 		return rollups_sql;
 	case HIST_ROLLUP_ONLY:
@@ -142,22 +163,23 @@ static int add_pair(struct hist_fold *f, int64_t netid, int64_t state,
 	return g < 0 ? (int)g : hist_fold_add(f, g, peak, sum);
 }
 
-/* Fold the frames query's rows: one unit per frame. */
+/* Fold the frames query's rows: one unit per tick (the frames of one
+ * time, one per namespace). */
 static int fold_frames(sqlite3_stmt *q, struct hist_fold *f)
 {
-	int64_t frame = 0;
+	int64_t tick = 0;
 	int rc = SQLITE_DONE, r = 0;
 	bool open = false;
 
 	while (r == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0);
+		int64_t t = sqlite3_column_int64(q, 1);
 
-		if (!open || id != frame) {
+		if (!open || t != tick) {
 			if (open && (r = hist_fold_end(f, 1)) < 0)
 				break;
-			if ((r = hist_fold_begin(f, sqlite3_column_int64(q, 1))))
+			if ((r = hist_fold_begin(f, t)))
 				break;
-			frame = id;
+			tick = t;
 			open = true;
 		}
 		if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
@@ -175,10 +197,10 @@ static int fold_frames(sqlite3_stmt *q, struct hist_fold *f)
 }
 
 /* Fold the rollups query's rows: a unit per bucket row (its snapshots),
- * and one per rollup row set. */
+ * and one per period start (its row sets of every namespace). */
 static int fold_rollups(sqlite3_stmt *q, struct hist_fold *f)
 {
-	int64_t start = 0, netns = 0;
+	int64_t start = 0;
 	int rc = SQLITE_DONE, r = 0;
 	bool open = false;
 
@@ -186,8 +208,7 @@ static int fold_rollups(sqlite3_stmt *q, struct hist_fold *f)
 		int64_t b = sqlite3_column_int64(q, 0);
 
 		if (open && (sqlite3_column_type(q, 1) == SQLITE_NULL ||
-			     sqlite3_column_int64(q, 1) != start ||
-			     sqlite3_column_int64(q, 2) != netns)) {
+			     sqlite3_column_int64(q, 1) != start)) {
 			open = false;
 			if ((r = hist_fold_end(f, 0)) < 0)
 				break;
@@ -199,7 +220,6 @@ static int fold_rollups(sqlite3_stmt *q, struct hist_fold *f)
 		}
 		if (!open) {
 			start = sqlite3_column_int64(q, 1);
-			netns = sqlite3_column_int64(q, 2);
 			open = true;
 			if ((r = hist_fold_begin(f, start)) < 0)
 				break;
@@ -218,7 +238,8 @@ static int fold_rollups(sqlite3_stmt *q, struct hist_fold *f)
 
 /* Run one source's query and fold its rows. */
 static int run_source(struct sqlite3 *db, enum hist_sql_id src,
-		      const int64_t bind[5], struct hist_fold *f)
+		      const int64_t bind[5], const char *netns,
+		      struct hist_fold *f)
 {
 	sqlite3_stmt *q = NULL;
 	int r;
@@ -227,7 +248,9 @@ static int run_source(struct sqlite3 *db, enum hist_sql_id src,
 		return -EIO;
 	for (int i = 0; i < 5; i++)
 		sqlite3_bind_int64(q, i + 1, bind[i]);
-	r = src == HIST_FRAMES ? fold_frames(q, f) : fold_rollups(q, f);
+	if (netns)
+		sqlite3_bind_text(q, 6, netns, -1, SQLITE_STATIC);
+	r = src == HIST_ROLLUPS ? fold_rollups(q, f) : fold_frames(q, f);
 	sqlite3_finalize(q);
 	return r;
 }
@@ -239,9 +262,10 @@ int hist_query_fold(struct sqlite3 *db, const struct hist_sel *sel,
 {
 	const int64_t bind[5] = { step_ns, lo_ns, hi_ns, sel->netids,
 				  sel->states };
-	int r = run_source(db, HIST_FRAMES, bind, f);
+	int r = run_source(db, sel->netns ? HIST_FRAMES_NETNS : HIST_FRAMES,
+			   bind, sel->netns, f);
 
-	return r < 0 ? r : run_source(db, HIST_ROLLUPS, bind, f);
+	return r < 0 ? r : run_source(db, HIST_ROLLUPS, bind, sel->netns, f);
 }
 
 /* Rollup rows without frames; see hist_query.h.  Searches rollup by its

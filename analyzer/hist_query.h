@@ -17,8 +17,11 @@
  *     within one set, an upper bound when a group (or "other") holds several
  *     netid x state pairs, since a rollup does not say whether they peaked
  *     together.  The bucket's snapshots are the (key -1) rows' samples.
- * Each frame, and each namespace's rollup row set, is a snapshot of its own:
- * several recorded namespaces are not summed.
+ * Counts are summed over the namespaces (those of the --netns restriction):
+ * a tick's frames (all of one time) are one unit, and so are the rollup
+ * row sets of one period start, all namespaces together; a bucket's
+ * snapshots are then its ticks, the most samples any one namespace's
+ * (key -1) rows saw.
  */
 #ifndef SOCKHIST_HIST_QUERY_H
 #define SOCKHIST_HIST_QUERY_H
@@ -35,6 +38,8 @@ struct sqlite3;
 struct hist_sel {
 	uint32_t netids;         /* 1 << NETID_* */
 	uint32_t states;         /* 1 << kernel state */
+	const char *netns;       /* JSON array of the namespace inodes counted
+				  * (db_netns_json), or NULL: all */
 };
 
 /* Can the stored counts group by key (its group depends on the netid and
@@ -64,8 +69,10 @@ int hist_query_fold(struct sqlite3 *db, const struct hist_sel *sel,
  * -1 on an SQLite error (sqlite3_errmsg). */
 int64_t hist_rollup_only(struct sqlite3 *db, int64_t lo_ns, int64_t hi_ns);
 
-/* The queries: hist_query_fold's two sources, and hist_rollup_only's. */
-enum hist_sql_id { HIST_FRAMES, HIST_ROLLUPS, HIST_ROLLUP_ONLY };
+/* The queries: hist_query_fold's two sources (the frames of every
+ * namespace, or of --netns's), and hist_rollup_only's. */
+enum hist_sql_id { HIST_FRAMES, HIST_FRAMES_NETNS, HIST_ROLLUPS,
+		   HIST_ROLLUP_ONLY };
 
 /* The SQL of a query, exposed so tests can EXPLAIN it. */
 const char *hist_sql(enum hist_sql_id q);

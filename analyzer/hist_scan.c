@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 
+#include "db.h"
 #include "hist_scan.h"
 #include "options.h"
 
@@ -13,17 +14,30 @@ struct scan {
 	struct hist_fold *f;
 	struct hist_scan_stats *stats;
 	bool warn;
+	bool open;               /* a tick's unit is open */
+	int64_t tick;            /* its time */
 };
 
-/* store_scan callback: one frame, one unit.  s is the chain's (rebased)
- * state, or a version-1 frame's real values: the same fields either way. */
+/* store_scan callback: one frame, counted into its tick's unit (the frames
+ * of one tick, one per namespace, come one after the other).  s is the
+ * chain's (rebased) state, or a version-1 frame's real values: the same
+ * fields either way. */
 static int scan_frame(const struct frame_info *fi, const struct snapshot *s,
 		      const struct chain *c, void *arg)
 {
 	struct scan *x = arg;
-	int r = hist_fold_begin(x->f, fi->time_ns);
+	int r = 0;
 
 	(void)c;
+	if (x->open && x->tick != fi->time_ns) {
+		x->open = false;
+		r = hist_fold_end(x->f, 1);
+	}
+	if (r == 0 && !x->open) {
+		r = hist_fold_begin(x->f, fi->time_ns);
+		x->open = r == 0;
+		x->tick = fi->time_ns;
+	}
 	for (size_t i = 0; r == 0 && i < s->nrecs; i++) {
 		const struct sock_record *rec = &s->recs[i];
 		long g;
@@ -33,8 +47,6 @@ static int scan_frame(const struct frame_info *fi, const struct snapshot *s,
 		g = hist_fold_group(x->f, s, rec);
 		r = g < 0 ? (int)g : hist_fold_add(x->f, g, 1, 1);
 	}
-	if (r == 0)
-		r = hist_fold_end(x->f, 1);
 	x->stats->frames++;
 	x->stats->rows += s->nrecs;
 	return r;
@@ -54,11 +66,16 @@ int hist_scan_fold(struct store *st, const struct sock_select *sel,
 		   int64_t lo_ns, int64_t hi_ns, bool warn,
 		   struct hist_fold *f, struct hist_scan_stats *stats)
 {
-	struct scan x = { sel, f, stats, warn };
-	struct scan_ops ops = { scan_frame, scan_damaged, 1 };
+	struct scan x = { .sel = sel, .f = f, .stats = stats, .warn = warn };
+	struct scan_ops ops = { .frame = scan_frame, .damaged = scan_damaged,
+				.skip_blobs = 1, .want = db_scan_want };
+	int r;
 
 	*stats = (struct hist_scan_stats){ 0, 0 };
 	if (hi_ns <= lo_ns)
 		return 0;
-	return store_scan(st, lo_ns, hi_ns - 1, &ops, &x);
+	r = store_scan(st, lo_ns, hi_ns - 1, &ops, &x);
+	if (r == 0 && x.open)
+		r = hist_fold_end(f, 1);
+	return r;
 }

@@ -2,8 +2,9 @@
  * hist_scan.h — socket counts over time from the snapshots themselves, for
  * what the stored counts cannot answer (hist_query.h): every frame of a
  * range is replayed (store_scan: each chain once), the records a selection
- * keeps are grouped by a key, and each frame is folded as a unit of one
- * snapshot (hist_fold.h).
+ * keeps are grouped by a key, and each tick (the frames of one time, one
+ * per network namespace of the --netns restriction) is folded as a unit
+ * of one snapshot (hist_fold.h): counts are summed over the namespaces.
  *
  * The selection (ss's flags and filter) and the keys read only fields the
  * chain state holds as recorded: netid, state, family, ports, addresses,

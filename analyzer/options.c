@@ -9,6 +9,12 @@
 #include "options.h"
 #include "timeexpr.h"
 
+/* Room for --netns arguments; more is a usage error. */
+#define NETNS_MAX 64
+
+static const char *netns_args[NETNS_MAX];
+static size_t netns_nargs;
+
 /* Print "sockhist: <what>: <why>" on one line to stderr. */
 void err_msg(const char *what, const char *fmt, ...)
 {
@@ -44,6 +50,8 @@ static void print_help(const struct opt_cmd *cmd)
 				 o->arg);
 		printf("  %-26s %s\n", left, o->help);
 	}
+	printf("  %-26s %s\n", "    --netns NAME|INODE",
+	       "only this network namespace (repeatable)");
 	printf("  %-26s %s\n", "-h, --help", "show this help");
 	if (cmd->examples)
 		printf("\n%s\n", cmd->examples);
@@ -80,6 +88,26 @@ static int usage_error(const struct opt_cmd *cmd, const char *opt,
 	return OPT_ERROR;
 }
 
+/* Handle --netns[=value] at argv[*i]: remember the namespace. */
+static int parse_netns(const struct opt_cmd *cmd, int argc, char **argv,
+		       int *i, const char *eq)
+{
+	const char *arg;
+
+	if (eq)
+		arg = eq + 1;
+	else if (*i + 1 < argc)
+		arg = argv[++*i];
+	else
+		return usage_error(cmd, argv[*i], "needs a NAME or INODE");
+	if (!*arg)
+		return usage_error(cmd, "--netns", "needs a NAME or INODE");
+	if (netns_nargs == NETNS_MAX)
+		return usage_error(cmd, "--netns", "given too many times");
+	netns_args[netns_nargs++] = arg;
+	return 0;
+}
+
 /* Handle "--name[=value]" at argv[*i]; may consume the next argument. */
 static int parse_long(const struct opt_cmd *cmd, int argc, char **argv,
 		      int *i, opt_handler fn, void *ctx)
@@ -94,6 +122,8 @@ static int parse_long(const struct opt_cmd *cmd, int argc, char **argv,
 		print_help(cmd);
 		return OPT_HELP;
 	}
+	if (len == 5 && strncmp(name, "netns", 5) == 0)
+		return parse_netns(cmd, argc, argv, i, eq);
 	if (!o)
 		return usage_error(cmd, argv[*i], "unknown option");
 	if (o->arg) {
@@ -159,6 +189,7 @@ int opt_parse(const struct opt_cmd *cmd, int argc, char **argv,
 	int nops = 0;
 	bool options_done = false;
 
+	netns_nargs = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int r = 0;
@@ -191,6 +222,13 @@ int opt_parse_no_operands(const struct opt_cmd *cmd, int argc, char **argv,
 		return OPT_ERROR;
 	}
 	return n;
+}
+
+/* The --netns arguments; see options.h. */
+const char *const *opt_netns(size_t *n)
+{
+	*n = netns_nargs;
+	return netns_args;
 }
 
 /* Parse --format; see options.h. */

@@ -5,7 +5,9 @@
  * Syntax: short flags may be combined ("-tuwxan"); a short option's argument
  * may be attached ("-fjson") or follow; long options take "--name value" or
  * "--name=value"; options and operands may be mixed (as getopt permutes for
- * ss); "--" ends the options.  -h and --help are always understood.
+ * ss); "--" ends the options.  -h and --help are always understood, and so
+ * is --netns NAME|INODE (repeatable): every subcommand reads the history
+ * file through db_open, which restricts it to those namespaces.
  */
 #ifndef SOCKHIST_OPTIONS_H
 #define SOCKHIST_OPTIONS_H
@@ -55,6 +57,10 @@ int opt_parse(const struct opt_cmd *cmd, int argc, char **argv,
  * (printed).  Returns 0, OPT_HELP or OPT_ERROR. */
 int opt_parse_no_operands(const struct opt_cmd *cmd, int argc, char **argv,
 			  opt_handler fn, void *ctx);
+
+/* The --netns arguments of the last opt_parse, in order; *n gets their
+ * count. */
+const char *const *opt_netns(size_t *n);
 
 /* Parse a --format argument into *fmt; prints why not.
  * Returns 0 or -1. */

@@ -4,11 +4,18 @@
  *
  * The selection and row order are ss's (sockselect.h): table and family
  * flags, -a/-l, the FILTER, with ss's "connected" states by default.  Only
- * the selected sockets are materialized from the chain's state.
+ * the selected sockets are materialized from the chain's state.  A moment
+ * of several network namespaces (db.h) is printed namespace by namespace
+ * in the frames' order, in one table with a first Netns column (only when
+ * the file records several namespaces per tick and --netns leaves more
+ * than one, db_netns_several, and not for --snapshot's one frame).  JSON
+ * and CSV rows carry "netns" and "netns_name" whenever the file records
+ * several per tick (whatever --netns, db_netns_per_tick).
  *
  * With --since/--until, show scans every snapshot of the range instead and
  * prints the matching sockets of each: the table under a "# TIME snapshot
- * ID" line per snapshot, JSON and CSV with "snapshot" and "time" first.
+ * ID" line per snapshot (and "netns LABEL" with several namespaces), JSON
+ * and CSV with "snapshot" and "time" first.
  * The scan filters the chain's state as it is replayed and materializes
  * only the rows that match, which is what makes it fast.
  */
@@ -33,8 +40,9 @@ enum {
 };
 
 static const struct opt_spec show_opts[] = {
-	{ OPT_AT, "at", "TIME", "the latest snapshot at or before TIME" },
-	{ OPT_SNAPSHOT, "snapshot", "ID", "the snapshot with this id" },
+	{ OPT_AT, "at", "TIME", "the latest moment at or before TIME" },
+	{ OPT_SNAPSHOT, "snapshot", "ID", "the snapshot with this id (one "
+	  "namespace)" },
 	{ OPT_SINCE, "since", "TIME", "every snapshot from TIME (with --until)" },
 	{ OPT_UNTIL, "until", "TIME", "every snapshot up to TIME (default: now)" },
 	{ OPT_FORMAT, "format", "FMT", "table (default, as ss), json or csv" },
@@ -47,8 +55,12 @@ static const struct opt_cmd show_cmd = {
 	.name = "show",
 	.usage = "[--at TIME | --snapshot ID | --since TIME [--until TIME]] "
 		 "[OPTIONS] [FILTER]",
-	.about = "Print the sockets of one snapshot (default: the latest) "
+	.about = "Print the sockets of one moment (default: the latest) "
 		 "exactly as ss would have.\n"
+		 "A moment of several network namespaces (one snapshot each, "
+		 "the same time) prints\nthem in turn in one table with a "
+		 "first Netns column; --netns picks some,\n--snapshot ID is "
+		 "one namespace's snapshot.\n"
 		 "FILTER := { state|exclude STATE } [ EXPRESSION ], ss(8)'s, "
 		 "from the operands and/or -F FILE:\n"
 		 "  src|dst [=] [inet:|inet6:|unix:]HOST  HOST: ADDR[/LEN][:PORT], "
@@ -59,7 +71,8 @@ static const struct opt_cmd show_cmd = {
 		 "STATE: a state or all, connected, synchronized,\n"
 		 "  bucket, big.  Devices, cgroups and the ephemeral range "
 		 "(autobound) are looked up here.\n"
-		 "TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID.",
+		 "TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID (the moment at "
+		 "its time).",
 	.opts = show_opts,
 	.nopts = sizeof(show_opts) / sizeof(show_opts[0]),
 	.examples =
@@ -69,7 +82,8 @@ static const struct opt_cmd show_cmd = {
 	"  sockhist show --at -2h -temio 'dport = :443'  two hours ago, with details\n"
 	"  sockhist show -xa 'src unix:/run/*'          unix sockets by path glob\n"
 	"  sockhist show --since -1h -tan 'dst 10.0.0.0/8 and sport = :5432'\n"
-	"  sockhist show --snapshot 42 -tuwxa --format json",
+	"  sockhist show --snapshot 42 -tuwxa --format json\n"
+	"  sockhist show --netns web -tan              one namespace's sockets",
 };
 
 struct show_args {
@@ -110,22 +124,49 @@ static int show_opt(void *ctx, int id, const char *arg)
 	return -1;
 }
 
-/* Write the rows in the chosen format. */
-static int render(const struct show_args *a, const struct snapshot *s,
-		  const struct sock_record **rows, size_t n)
+/* Where show's rows go: one table, or a JSON array / CSV. */
+struct emit {
+	const struct show_args *a;
+	struct json_stream js;
+	bool csv_header_done;
+};
+
+/* Write rows of s (one namespace) as JSON or CSV, with its namespace's
+ * keys when the file records several per tick, tagged when tag is not
+ * NULL.  Returns 0 or -EIO. */
+static int emit_data(struct emit *e, const struct snapshot *s,
+		     const struct sock_record **rows, size_t n,
+		     const struct row_tag *tag)
+{
+	const char *name = db_netns_name(s->netns_ino);
+	const struct sock_kv lead[2] = {
+		{ .key = "netns", .num = s->netns_ino, .present = true },
+		{ .key = "netns_name", .str = name, .present = name != NULL },
+	};
+	const struct sock_extra x = { .tag = tag, .lead = lead,
+				      .nlead = db_netns_per_tick() ? 2 : 0 };
+
+	if (e->a->fmt == OUT_JSON) {
+		for (size_t i = 0; i < n; i++)
+			sock_json_row(&e->js, s, rows[i], &x);
+		return ferror(stdout) ? -EIO : 0;
+	}
+	if (!e->csv_header_done && !e->a->fl.no_header)
+		sock_csv_header(stdout, &x);
+	e->csv_header_done = true;
+	for (size_t i = 0; i < n; i++)
+		sock_csv_row(stdout, s, rows[i], &x);
+	return ferror(stdout) ? -EIO : 0;
+}
+
+/* Write the rows of one table: b[0..nb), one block per namespace. */
+static int render_table(const struct show_args *a, const struct ss_block *b,
+			size_t nb)
 {
 	struct ss_flags fl = a->fl;
 
-	switch (a->fmt) {
-	case OUT_JSON:
-		return sock_json_write(stdout, s, rows, n);
-	case OUT_CSV:
-		return sock_csv_write(stdout, s, rows, n, fl.no_header, NULL);
-	case OUT_TABLE:
-		break;
-	}
 	ss_view_settle(&fl, &a->sel);
-	return ss_table_render(stdout, s, rows, n, &fl);
+	return ss_table_render_blocks(stdout, b, nb, &fl);
 }
 
 /* Does the output print raw attribute bytes (see ssview.h)? */
@@ -134,35 +175,85 @@ static bool needs_blobs(const struct show_args *a)
 	return ss_view_needs_blobs(&a->fl, a->fmt);
 }
 
-/* Load the chosen frame, materializing only its selected sockets, and
- * print them. */
-static int show_frame(const struct show_args *a)
+/* Print the selected rows of the moment's snapshots s[0..n): the table
+ * with a Netns column when several namespaces are in view (not for the one
+ * frame of --snapshot). */
+static int print_moment(const struct show_args *a, struct snapshot *s,
+			size_t n)
 {
-	struct snapshot s;
-	struct frame_info fi;
-	const struct sock_record **rows = NULL;
+	struct emit e = { .a = a };
+	struct ss_block *b = calloc(n, sizeof(*b));
+	bool labels = db_netns_several() && !a->frame.snapshot;
+	size_t i;
+	int r = b ? 0 : -ENOMEM;
+
+	for (i = 0; r == 0 && i < n; i++) {
+		const struct sock_record **rows;
+		long k = sock_select_rows(&a->sel, &s[i], &rows);
+
+		if (k < 0)
+			r = -ENOMEM;
+		else
+			b[i] = (struct ss_block){ .s = &s[i], .rows = rows,
+				.n = (size_t)k, .netns = labels ?
+				db_netns_label(s[i].netns_ino) : NULL };
+	}
+	if (r == 0 && a->fmt == OUT_TABLE) {
+		r = render_table(a, b, n);
+	} else if (r == 0) {
+		if (a->fmt == OUT_JSON)
+			sock_json_begin(&e.js, stdout);
+		for (i = 0; r == 0 && i < n; i++)
+			r = emit_data(&e, b[i].s, (const struct sock_record **)
+				      b[i].rows, b[i].n, NULL);
+		if (a->fmt == OUT_JSON && sock_json_end(&e.js) < 0)
+			r = -EIO;
+	}
+	if (r == -ENOMEM)
+		err_msg("show", "out of memory");
+	for (i = 0; b && i < n; i++)
+		free((void *)b[i].rows);
+	free(b);
+	return r;
+}
+
+/* Load the chosen moment, materializing only the selected sockets of each
+ * of its frames, and print them. */
+static int show_moment(const struct show_args *a)
+{
+	struct moment m = { 0 };
+	struct snapshot *s = NULL;
 	struct store *st = db_open();
+	size_t loaded = 0;
 	int status = EXIT_FAIL;
-	long n;
 
 	if (!st)
 		return EXIT_FAIL;
-	if (snapshot_init(&s) < 0) {
-		err_msg("show", "out of memory");
-		store_close(st);
-		return EXIT_FAIL;
-	}
 	store_set_skip_blobs(st, !needs_blobs(a));
-	if (db_pick_frame(st, &a->frame, &fi) == 0 &&
-	    db_load_frame(st, &fi, &s, sock_select_keep, (void *)&a->sel) == 0) {
-		n = sock_select_rows(&a->sel, &s, &rows);
-		if (n < 0)
-			err_msg("show", "out of memory");
-		else if (render(a, &s, rows, (size_t)n) == 0)
-			status = EXIT_OK;
+	if (db_pick_moment(st, &a->frame, &m) < 0)
+		goto out;
+	if (!(s = calloc(m.n, sizeof(*s)))) {
+		err_msg("show", "out of memory");
+		goto out;
 	}
-	free(rows);
-	snapshot_free(&s);
+	for (; loaded < m.n; loaded++) {
+		if (snapshot_init(&s[loaded]) < 0) {
+			err_msg("show", "out of memory");
+			goto out;
+		}
+		if (db_load_frame(st, &m.frames[loaded], &s[loaded],
+				  sock_select_keep, (void *)&a->sel) < 0) {
+			loaded++;
+			goto out;
+		}
+	}
+	if (print_moment(a, s, m.n) == 0)
+		status = EXIT_OK;
+out:
+	for (size_t i = 0; i < loaded; i++)
+		snapshot_free(&s[i]);
+	free(s);
+	db_moment_free(&m);
 	store_close(st);
 	return status;
 }
@@ -171,9 +262,8 @@ static int show_frame(const struct show_args *a)
 struct scan {
 	const struct show_args *a;
 	struct snapshot out;            /* the matching rows, real values */
-	struct json_stream js;
+	struct emit e;
 	size_t frames;
-	bool csv_header_done;
 };
 
 /* Print one snapshot's matching rows in range mode. */
@@ -183,21 +273,22 @@ static int scan_print(struct scan *x, const struct frame_info *fi,
 	const struct sock_record **rows;
 	struct row_tag tag = { fi->id, fi->time_ns };
 	long n = sock_select_rows(&x->a->sel, s, &rows);
-	int r = 0;
+	int r;
 
 	if (n < 0)
 		return -ENOMEM;
-	if (x->a->fmt == OUT_JSON) {
-		sock_json_rows(&x->js, s, rows, (size_t)n, &tag);
-	} else if (x->a->fmt == OUT_CSV) {
-		r = sock_csv_write(stdout, s, rows, (size_t)n,
-				   x->a->fl.no_header || x->csv_header_done, &tag);
-		x->csv_header_done = true;
+	if (x->a->fmt != OUT_TABLE) {
+		r = emit_data(&x->e, s, rows, (size_t)n, &tag);
 	} else {
+		struct ss_block b = { .s = s, .rows = rows, .n = (size_t)n };
 		char when[40];
+
 		time_format_iso(fi->time_ns, 0, when, sizeof(when));
-		printf("# %s snapshot %" PRId64 "\n", when, fi->id);
-		r = render(x->a, s, rows, (size_t)n);
+		printf("# %s snapshot %" PRId64, when, fi->id);
+		if (db_netns_several())
+			printf(" netns %s", db_netns_label(fi->netns_ino));
+		putchar('\n');
+		r = render_table(x->a, &b, 1);
 	}
 	free(rows);
 	return r;
@@ -248,8 +339,9 @@ static int scan_range(struct store *st, const struct show_args *a,
 /* Scan every snapshot of the range and print what matches. */
 static int show_range(const struct show_args *a)
 {
-	struct scan x = { .a = a };
-	struct scan_ops ops = { scan_frame, scan_damaged, !needs_blobs(a) };
+	struct scan x = { .a = a, .e = { .a = a } };
+	struct scan_ops ops = { scan_frame, scan_damaged, !needs_blobs(a),
+				db_scan_want };
 	struct store *st;
 	int64_t since, until;
 	int r, status = EXIT_FAIL;
@@ -263,9 +355,9 @@ static int show_range(const struct show_args *a)
 	if (snapshot_init(&x.out) < 0 || scan_range(st, a, &since, &until) < 0)
 		goto out;
 	if (a->fmt == OUT_JSON)
-		sock_json_begin(&x.js, stdout);
+		sock_json_begin(&x.e.js, stdout);
 	r = store_scan(st, since, until, &ops, &x);
-	if (a->fmt == OUT_JSON && sock_json_end(&x.js) < 0 && r == 0)
+	if (a->fmt == OUT_JSON && sock_json_end(&x.e.js) < 0 && r == 0)
 		r = -EIO;
 	if (r < 0)
 		err_msg(db_path(), "%s", r == -EIO ? "cannot write the output" :
@@ -295,7 +387,7 @@ int cmd_show(int argc, char **argv)
 		return EXIT_USAGE;
 	if (sock_select_finish(&a.sel, n, operands, SEL_CONNECTED) < 0)
 		return EXIT_USAGE;
-	status = a.range ? show_range(&a) : show_frame(&a);
+	status = a.range ? show_range(&a) : show_moment(&a);
 	sock_select_free(&a.sel);
 	return status;
 }

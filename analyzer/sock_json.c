@@ -368,30 +368,10 @@ void sock_json_row(struct json_stream *js, const struct snapshot *s,
 	fputc('}', js->out);
 }
 
-void sock_json_rows(struct json_stream *js, const struct snapshot *s,
-		    const struct sock_record *const *rows, size_t n,
-		    const struct row_tag *tag)
-{
-	struct sock_extra x = { .tag = tag };
-
-	for (size_t i = 0; i < n; i++)
-		sock_json_row(js, s, rows[i], &x);
-}
-
 int sock_json_end(struct json_stream *js)
 {
 	fputs(js->rows ? "\n]\n" : "]\n", js->out);
 	return ferror(js->out) ? -EIO : 0;
-}
-
-int sock_json_write(FILE *out, const struct snapshot *s,
-		    const struct sock_record *const *rows, size_t n)
-{
-	struct json_stream js;
-
-	sock_json_begin(&js, out);
-	sock_json_rows(&js, s, rows, n, NULL);
-	return sock_json_end(&js);
 }
 
 /* ---- CSV ---- */
@@ -512,19 +492,5 @@ int sock_csv_row(FILE *out, const struct snapshot *s,
 
 	walk(&k, s, r, x);
 	fputc('\n', out);
-	return ferror(out) ? -EIO : 0;
-}
-
-/* Write the header and the rows as CSV. */
-int sock_csv_write(FILE *out, const struct snapshot *s,
-		   const struct sock_record *const *rows, size_t n,
-		   bool no_header, const struct row_tag *tag)
-{
-	struct sock_extra x = { .tag = tag };
-
-	if (!no_header)
-		sock_csv_header(out, &x);
-	for (size_t i = 0; i < n; i++)
-		sock_csv_row(out, s, rows[i], &x);
 	return ferror(out) ? -EIO : 0;
 }

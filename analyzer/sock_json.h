@@ -53,25 +53,11 @@ struct json_stream {
 };
 
 void sock_json_begin(struct json_stream *js, FILE *out);
-/* Append rows[0..n) of s, tagged when tag is not NULL. */
-void sock_json_rows(struct json_stream *js, const struct snapshot *s,
-		    const struct sock_record *const *rows, size_t n,
-		    const struct row_tag *tag);
 /* Append one object: r of s with the extra values of x (NULL: none). */
 void sock_json_row(struct json_stream *js, const struct snapshot *s,
 		   const struct sock_record *r, const struct sock_extra *x);
 /* Close the array.  Returns 0 or -EIO. */
 int sock_json_end(struct json_stream *js);
-
-/* Write rows[0..n) of s as one JSON array.  Returns 0 or -EIO. */
-int sock_json_write(FILE *out, const struct snapshot *s,
-		    const struct sock_record *const *rows, size_t n);
-
-/* Write rows[0..n) of s as CSV, with the header line unless no_header,
- * tagged when tag is not NULL.  Returns 0 or -EIO. */
-int sock_csv_write(FILE *out, const struct snapshot *s,
-		   const struct sock_record *const *rows, size_t n,
-		   bool no_header, const struct row_tag *tag);
 
 /* The CSV header line for rows carrying x's keys (NULL: none).  Returns 0
  * or -EIO. */

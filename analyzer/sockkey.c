@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "sockenum.h"
+#include "db.h"
 #include "sockkey.h"
 #include "ss_detail.h"
 
@@ -260,12 +261,13 @@ static size_t ident_cgroup(const struct snapshot *s,
 	return 1;
 }
 
-/* The network namespace inode. */
+/* The network namespace's label (db.h: its name, else PID/COMM, else the
+ * inode). */
 static void label_netns(const struct snapshot *s, const struct sock_record *r,
 			char *buf, size_t len)
 {
 	(void)r;
-	snprintf(buf, len, "%" PRIu64, s->netns_ino);
+	snprintf(buf, len, "%s", db_netns_label(s->netns_ino));
 }
 
 /* The namespace inode. */

@@ -7,7 +7,8 @@
  * numeric address without the port; a unix socket's name, or "*"),
  * process (the first owner's name, "-" when unknown), uid, cgroup (the
  * cgroup2 path where the analyzing machine can resolve the id, else
- * "unreachable:ID" as ss prints it) and netns (the namespace inode).
+ * "unreachable:ID" as ss prints it) and netns (the namespace's label,
+ * db_netns_label: its name, else PID/COMM, else the inode).
  *
  * Grouping many records goes by a key's ident, the group's identity as a
  * few numbers, which formats no text; the label is needed once per group.

@@ -33,7 +33,7 @@
 #include "ss_table.h"
 
 enum col_id {
-	COL_NETID, COL_STATE, COL_RECVQ, COL_SENDQ, COL_ADDR, COL_SERV,
+	COL_NETNS, COL_NETID, COL_STATE, COL_RECVQ, COL_SENDQ, COL_ADDR, COL_SERV,
 	COL_RADDR, COL_RSERV, COL_EXT, COL_PROC, COL_MAX
 };
 
@@ -46,7 +46,8 @@ struct col_spec {
 };
 
 static const struct col_spec cols[COL_MAX] = {
-	{ ALIGN_LEFT,  "Netid",          "" },
+	{ ALIGN_LEFT,  "Netns",          "" },
+	{ ALIGN_LEFT,  "Netid",          " " },
 	{ ALIGN_LEFT,  "State",          " " },
 	{ ALIGN_LEFT,  "Recv-Q",         " " },
 	{ ALIGN_LEFT,  "Send-Q",         " " },
@@ -482,16 +483,18 @@ static void unix_columns(char v[COL_EXT][128], const struct snapshot *s,
 	snprintf(v[COL_RSERV], 128, "%d", (int)r->peer_inode);
 }
 
-/* Add one socket's row: fixed columns, then the detail column and the
- * note (NULL: none) on a continuation line. */
+/* Add one socket's row: fixed columns (Netns: netns, NULL when disabled),
+ * then the detail column and the note (NULL: none) on a continuation
+ * line. */
 static void add_record(struct table *tb, const struct snapshot *s,
 		       const struct sock_record *r, struct ss_text *name,
-		       const char *note)
+		       const char *netns, const char *note)
 {
 	char v[COL_EXT][128];
 	const char *p[COL_EXT], *uname;
 	struct row *row;
 
+	snprintf(v[COL_NETNS], 128, "%s", netns ? netns : "");
 	snprintf(v[COL_NETID], 128, "%s", netid_name(r->netid));
 	snprintf(v[COL_STATE], 128, "%s", state_name(r->state));
 	snprintf(v[COL_RECVQ], 128, "%-6d", (int)r->rqueue);
@@ -520,21 +523,24 @@ static void add_record(struct table *tb, const struct snapshot *s,
 	sim_token(tb, row->tok[COL_EXT].len);
 }
 
-/* Render rows[0..n) of s to out with ss's header and column layout, and
+/* Render the blocks' rows to out with ss's header and column layout, and
  * the notes. */
-int ss_table_render_notes(FILE *out, const struct snapshot *s,
-			  const struct sock_record *const *rows, size_t n,
-			  const struct ss_flags *fl, const char *const *notes)
+int ss_table_render_blocks(FILE *out, const struct ss_block *b, size_t nb,
+			   const struct ss_flags *fl)
 {
 	struct table tb = { .out = out, .fl = fl };
 	struct ss_text name = { 0 };
 
+	tb.disabled[COL_NETNS] = !nb || !b[0].netns;
 	tb.disabled[COL_NETID] = !fl->show_netid;
 	tb.disabled[COL_STATE] = !fl->show_state;
 	if (!fl->no_header)
 		add_header(&tb);
-	for (size_t i = 0; i < n && !tb.err; i++)
-		add_record(&tb, s, rows[i], &name, notes ? notes[i] : NULL);
+	for (size_t k = 0; k < nb; k++)
+		for (size_t i = 0; i < b[k].n && !tb.err; i++)
+			add_record(&tb, b[k].s, b[k].rows[i], &name,
+				   b[k].netns,
+				   b[k].notes ? b[k].notes[i] : NULL);
 	if (!tb.err)
 		render(&tb);
 	rows_free(&tb);
@@ -545,6 +551,17 @@ int ss_table_render_notes(FILE *out, const struct snapshot *s,
 	if (fflush(out) == EOF || ferror(out))
 		return -EIO;
 	return 0;
+}
+
+/* Render rows[0..n) of s to out with ss's header and column layout, and
+ * the notes. */
+int ss_table_render_notes(FILE *out, const struct snapshot *s,
+			  const struct sock_record *const *rows, size_t n,
+			  const struct ss_flags *fl, const char *const *notes)
+{
+	struct ss_block b = { .s = s, .rows = rows, .n = n, .notes = notes };
+
+	return ss_table_render_blocks(out, &b, 1, fl);
 }
 
 /* Render rows[0..n) of s to out with ss's header and column layout. */

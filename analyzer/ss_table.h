@@ -45,4 +45,20 @@ int ss_table_render_notes(FILE *out, const struct snapshot *s,
 			  const struct sock_record *const *rows, size_t n,
 			  const struct ss_flags *fl, const char *const *notes);
 
+/* The rows of one snapshot in a table of several snapshots' rows (one per
+ * network namespace of a moment). */
+struct ss_block {
+	const struct snapshot *s;
+	const struct sock_record *const *rows;
+	size_t n;
+	const char *netns;       /* the Netns column (first) of these rows;
+				  * NULL in the first block: no such column */
+	const char *const *notes; /* as ss_table_render_notes's, or NULL */
+};
+
+/* Render the rows of b[0..nb), in order, as one table (one header, one
+ * set of column widths). */
+int ss_table_render_blocks(FILE *out, const struct ss_block *b, size_t nb,
+			   const struct ss_flags *fl);
+
 #endif

@@ -9,6 +9,13 @@
  * formats 1 and 2 have no counters: then the lines that follow from the
  * sockets (the transport table but FRAG, estab, timewait) are derived from
  * the decoded frame, the rest is printed as "-", and stderr says so.
+ *
+ * The counters are per network namespace, so a moment of several
+ * namespaces prints one ss -s block per namespace, in the frames' order,
+ * each under a "Netns: LABEL" line (JSON: one object per line, with
+ * "netns" and "netns_name"); --netns picks namespaces.  No total over the
+ * namespaces is printed: ss -s has none, and the kernel's counters of
+ * different namespaces do not add up to anything ss would print.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,8 +35,9 @@
 enum { OPT_AT = OPT_LONG_ONLY, OPT_SNAPSHOT, OPT_FORMAT, OPT_DB };
 
 static const struct opt_spec summary_opts[] = {
-	{ OPT_AT, "at", "TIME", "the latest snapshot at or before TIME" },
-	{ OPT_SNAPSHOT, "snapshot", "ID", "the snapshot with this id" },
+	{ OPT_AT, "at", "TIME", "the latest moment at or before TIME" },
+	{ OPT_SNAPSHOT, "snapshot", "ID", "the snapshot with this id (one "
+	  "namespace)" },
 	{ OPT_FORMAT, "format", "FMT", "table (default, as ss -s) or json" },
 	{ OPT_DB, "db", "PATH", "the history file (as the global --db)" },
 };
@@ -44,7 +52,9 @@ static const struct opt_cmd summary_cmd = {
 	"before format 3 have no counters: the RAW, UDP, TCP and INET lines and\n"
 	"estab and timewait are then counted from the recorded sockets, the\n"
 	"other numbers print as -, and stderr says so.\n"
-	"TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID.",
+	"With several network namespaces recorded: one block per namespace,\n"
+	"headed by \"Netns: LABEL\" (--netns picks some).\n"
+	"TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID (the moment at its time).",
 	.examples =
 	"Examples:\n"
 	"  sockhist summary                        the latest snapshot\n"
@@ -220,6 +230,15 @@ static void print_json(const struct frame_info *fi, int counted,
 	time_format_iso(fi->time_ns, 0, when, sizeof(when));
 	printf("{\"snapshot\":%" PRId64 ",\"time\":", fi->id);
 	json_write_string(stdout, when);
+	if (db_netns_per_tick()) {
+		const char *name = db_netns_name(fi->netns_ino);
+
+		printf(",\"netns\":%" PRIu64 ",\"netns_name\":", fi->netns_ino);
+		if (name)
+			json_write_string(stdout, name);
+		else
+			fputs("null", stdout);
+	}
 	printf(",\"source\":\"%s\",", counted ? "sockets" : "kernel");
 	json_num("total", m->total, ",\"tcp\":{");
 	json_num("total", m->tcp_total, ",");
@@ -272,14 +291,33 @@ static int build(struct store *st, const struct frame_info *fi,
 	return 0;
 }
 
+/* Print the summary of frame fi: a block, or a JSON line.  Returns 0 or
+ * -1 after printing why not. */
+static int summarize(struct store *st, const struct summary_args *a,
+		     const struct frame_info *fi)
+{
+	struct summary m;
+	int counted;
+
+	if (build(st, fi, &m, &counted) < 0)
+		return -1;
+	if (a->fmt == OUT_JSON) {
+		print_json(fi, counted, &m);
+		return 0;
+	}
+	if (db_netns_several())
+		printf("Netns: %s\n", db_netns_label(fi->netns_ino));
+	print_table(&m);
+	return 0;
+}
+
 /* `sockhist summary`. */
 int cmd_summary(int argc, char **argv)
 {
 	struct summary_args a = { .fmt = OUT_TABLE };
-	struct frame_info fi;
-	struct summary m;
+	struct moment mo;
 	struct store *st;
-	int n, counted, r;
+	int n, r;
 
 	n = opt_parse_no_operands(&summary_cmd, argc, argv, summary_opt, &a);
 	if (n == OPT_HELP)
@@ -288,13 +326,10 @@ int cmd_summary(int argc, char **argv)
 		return EXIT_USAGE;
 	if (!(st = db_open()))
 		return EXIT_FAIL;
-	r = db_pick_frame(st, &a.frame, &fi);
-	if (r == 0)
-		r = build(st, &fi, &m, &counted);
-	if (r == 0 && a.fmt == OUT_JSON)
-		print_json(&fi, counted, &m);
-	else if (r == 0)
-		print_table(&m);
+	r = db_pick_moment(st, &a.frame, &mo);
+	for (size_t i = 0; r == 0 && i < mo.n; i++)
+		r = summarize(st, &a, &mo.frames[i]);
+	db_moment_free(&mo);
 	store_close(st);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -5,11 +5,13 @@
  * The lifetimes come from the `sock` table alone (its lport and
  * (raddr, rport) indexes; for --cookie, its primary key), one per socket
  * that had that 4-tuple or cookie.  For each, store_scan visits only the
- * frames from its first to its last snapshot (within --since/--until),
- * finds the cookie in the replayed chain state by binary search and
- * materializes that one row: one line per snapshot with the state (a
- * change marked), the queues, and tcp_info's rtt, cwnd and the bytes sent
- * and received and the retransmits during the interval before it.
+ * frames of its network namespace from its first to its last snapshot
+ * (within --since/--until; other namespaces' frames are not decoded), and
+ * --netns drops the lifetimes of other namespaces.  It finds the cookie
+ * in the replayed chain state by binary search and materializes that one
+ * row: one line per snapshot with the state (a change marked), the
+ * queues, and tcp_info's rtt, cwnd and the bytes sent and received and
+ * the retransmits during the interval before it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,7 +55,8 @@ static const struct opt_cmd trace_cmd = {
 	"smoothed RTT, the congestion window, and the bytes sent, bytes\n"
 	"received and segments retransmitted since the line before (the first\n"
 	"line counts from the socket's start).  A 4-tuple used by several\n"
-	"sockets in turn lists each lifetime.\n\n"
+	"sockets in turn lists each lifetime; with several network namespaces\n"
+	"recorded, the header names the socket's (--netns picks some).\n\n"
 	"LOCAL and PEER are written as ss -n prints them: ADDR:PORT,\n"
 	"[IPV6ADDR]:PORT; *:PORT or a bare PORT match any address, a PORT of *\n"
 	"is a listener's peer.  --cookie N takes the cookie in decimal or 0x hex\n"
@@ -188,7 +191,8 @@ static void copy_addr(sqlite3_stmt *q, int col, uint8_t out[16])
 		memcpy(out, p, (size_t)len);
 }
 
-/* Append the lifetime of the current row of q. */
+/* Append the lifetime of the current row of q, if --netns wants its
+ * namespace. */
 static int add_lifetime(struct lifetimes *l, sqlite3_stmt *q)
 {
 	struct lifetime *t;
@@ -219,6 +223,8 @@ static int add_lifetime(struct lifetimes *l, sqlite3_stmt *q)
 	snprintf(t->comm, sizeof(t->comm), "%s", comm ? (const char *)comm : "");
 	t->first = sqlite3_column_int64(q, 10);
 	t->last = sqlite3_column_int64(q, 11);
+	if (!db_netns_wanted(t->netns_ino))
+		l->n--;
 	return 0;
 }
 
@@ -329,9 +335,6 @@ static int trace_frame(const struct frame_info *fi, const struct snapshot *s,
 	const struct sock_record *r;
 	struct trace_sample sample;
 
-	if (fi->netns_ino != t->netns_ino || fi->id < t->first ||
-	    (t->last && fi->id > t->last))
-		return 0;
 	if (!(r = find_cookie(s, t->cookie)))
 		return 0;
 	if (c) {
@@ -344,6 +347,15 @@ static int trace_frame(const struct frame_info *fi, const struct snapshot *s,
 	}
 	trace_sample_of(s, r, fi->id, fi->time_ns, &sample);
 	return add_sample(t, &sample);
+}
+
+/* store_scan filter: the frames of the lifetime, in its namespace. */
+static int trace_want(const struct frame_info *fi, void *arg)
+{
+	const struct lifetime *t = ((struct tracer *)arg)->t;
+
+	return fi->netns_ino == t->netns_ino && fi->id >= t->first &&
+	       (!t->last || fi->id <= t->last);
 }
 
 /* store_scan callback: a chain that cannot be read, as a warning. */
@@ -365,7 +377,8 @@ static int64_t frame_time(struct store *st, int64_t id, int64_t fallback)
 static int scan_lifetime(struct store *st, struct lifetime *t, int64_t since,
 			 int64_t until)
 {
-	struct scan_ops ops = { trace_frame, trace_damaged, 0 };
+	struct scan_ops ops = { .frame = trace_frame, .damaged = trace_damaged,
+				.want = trace_want };
 	struct tracer x = { .t = t };
 	int64_t lo = frame_time(st, t->first, INT64_MIN);
 	int64_t hi = t->last ? frame_time(st, t->last, INT64_MAX) : INT64_MAX;
@@ -430,8 +443,11 @@ static void table_lifetime(struct store *st, const struct trace_args *a,
 			 t->comm[0] ? t->comm : "?", t->pid);
 	else
 		snprintf(owner, sizeof(owner), "process unknown");
-	printf("# %s cookie %" PRIu64 " %s -> %s, %s\n", netid_name(t->netid),
+	printf("# %s cookie %" PRIu64 " %s -> %s, %s", netid_name(t->netid),
 	       t->cookie, local, peer, owner);
+	if (db_netns_several())
+		printf(", netns %s", db_netns_label(t->netns_ino));
+	putchar('\n');
 	printf("# first seen %s, %s%s\n", first, t->last ? "last seen " :
 	       "still open", t->last ? last : "");
 	if (!a->no_header)
@@ -479,6 +495,10 @@ static void json_lifetime(struct store *st, const struct lifetime *t,
 	       t->cookie, netid_name(t->netid),
 	       t->family == AF_INET6 ? "inet6" : "inet", la, t->lport, ra,
 	       t->rport, t->netns_ino);
+	if (db_netns_name(t->netns_ino)) {
+		printf(",\"netns_name\":");
+		json_write_string(stdout, db_netns_name(t->netns_ino));
+	}
 	if (t->pid >= 0) {
 		printf(",\"pid\":%" PRId64 ",\"comm\":", t->pid);
 		json_write_string(stdout, t->comm);

@@ -925,7 +925,8 @@ int store_scan(struct store *st, int64_t since_ns, int64_t until_ns,
 		}
 		for (int i = 0; r == 0 && i < n && fi[i].id <= hi; i++) {
 			if (fi[i].time_ns < since_ns || fi[i].time_ns > until_ns ||
-			    (lost_key && fi[i].key == lost_key))
+			    (lost_key && fi[i].key == lost_key) ||
+			    (ops->want && !ops->want(&fi[i], arg)))
 				continue;
 			r = scan_frame(st, &fi[i], &v1, ops, arg);
 			if (r == -EBADMSG) {

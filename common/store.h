@@ -145,6 +145,10 @@ struct scan_ops {
 		     const struct chain *c, void *arg);
 	void (*damaged)(const char *msg, void *arg);
 	int skip_blobs;                  /* leave tcp_info & co. undecoded */
+	/* NULL, or which frames to visit (a non-zero return): the others,
+	 * e.g. other network namespaces', are neither decoded nor passed to
+	 * frame. */
+	int (*want)(const struct frame_info *fi, void *arg);
 };
 
 /* For the loads that follow: leave the raw attribute words (tcp_info,

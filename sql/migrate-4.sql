@@ -19,4 +19,8 @@ ALTER TABLE netns ADD COLUMN comm TEXT;
 INSERT INTO sockstat (frame) SELECT id FROM frame WHERE codec = 2 AND
 	key != id AND id NOT IN (SELECT frame FROM sockstat);
 
+-- The latest frame of a namespace at or before a time (sockhist --netns,
+-- and the namespaces that have frames) without walking other namespaces'.
+CREATE INDEX frame_netns_time ON frame(netns_ino, time_ns);
+
 PRAGMA user_version = 4;

@@ -47,6 +47,8 @@
 
 extern const char sql_schema[];
 extern const char sql_migrate_2[];
+extern const char sql_migrate_3[];
+extern const char sql_migrate_4[];
 
 static char dir[64];
 static char path[128];
@@ -530,8 +532,8 @@ static void plan_uses(enum hist_sql_id src, const char *const *want,
 	assert_null(strstr(plan, "SCAN r\n"));
 }
 
-/* The frames query searches frame by time and frame_count by frame; the
- * rollups query searches rollup by its primary key and frame by time, and
+/* The frames query searches frame by time (with --netns by namespace and
+ * time, in the format-4 index) and frame_count by frame; the rollups query searches rollup by its primary key and frame by time, and
  * so does the query for rollups without frames. */
 static void test_plans(void **state)
 {
@@ -549,8 +551,21 @@ static void test_plans(void **state)
 		"time_ns<?)",
 	};
 
+	static const char *const frames_netns_plan[] = {
+		"SEARCH f USING COVERING INDEX frame_netns_time (netns_ino=? AND "
+		"time_ns>? AND time_ns<?)",
+		"SEARCH c USING PRIMARY KEY (frame=?)",
+	};
+
+	sqlite3 *db;
+
 	(void)state;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	exec(db, sql_migrate_3);
+	exec(db, sql_migrate_4);
+	sqlite3_close(db);
 	plan_uses(HIST_FRAMES, frames_plan, 2);
+	plan_uses(HIST_FRAMES_NETNS, frames_netns_plan, 2);
 	plan_uses(HIST_ROLLUPS, rollups_plan, 3);
 	plan_uses(HIST_ROLLUP_ONLY, rollups_plan + 1, 2);
 }
