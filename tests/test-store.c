@@ -655,7 +655,7 @@ static void ns_scan_damaged(const char *msg, void *arg)
 static void ns_check_all(struct store *st, int64_t first, int64_t lo,
 			 int64_t hi)
 {
-	const struct scan_ops ops = { ns_scan_frame, ns_scan_damaged, 0 };
+	const struct scan_ops ops = { .frame = ns_scan_frame, .damaged = ns_scan_damaged };
 	struct ns_scan sc = { first, 0 };
 
 	struct frame_info fi;

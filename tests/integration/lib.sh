@@ -25,7 +25,7 @@ FAILURES=0
 # Remove the namespace, stop helpers and delete the scratch directory.
 cleanup() {
 	for p in $MIX_PID $MIX2_PID; do
-		kill "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
 	done
 	ip netns del "$NS" 2>/dev/null || true
 	ip netns del "$NS2" 2>/dev/null || true
