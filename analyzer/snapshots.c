@@ -66,11 +66,11 @@ static void print_header(const struct list_state *ls)
 		return;
 	if (ls->fmt == OUT_CSV) {
 		fputs("id,time,sockets", stdout);
-		for (unsigned n = 0; n < NETID_COUNT; n++)
+		for (unsigned n = 0; n < NETID_FRAME_COLS; n++)
 			printf(",%s", netid_name(n));
 	} else {
 		printf("%-8s %-20s %8s", "ID", "Time", "Sockets");
-		for (unsigned n = 0; n < NETID_COUNT; n++)
+		for (unsigned n = 0; n < NETID_FRAME_COLS; n++)
 			printf(" %7s", netid_name(n));
 	}
 	putchar('\n');
@@ -84,7 +84,7 @@ static void print_json(const struct list_state *ls, const struct frame_info *fi,
 	       fi->id);
 	json_write_string(stdout, when);
 	printf(",\"sockets\":%" PRIu32, fi->total);
-	for (unsigned n = 0; n < NETID_COUNT; n++)
+	for (unsigned n = 0; n < NETID_FRAME_COLS; n++)
 		printf(",\"%s\":%" PRIu32, netid_name(n), fi->counts[n]);
 	putchar('}');
 }
@@ -105,7 +105,7 @@ static int print_frame(const struct frame_info *fi, void *arg)
 		else
 			printf("%-8" PRId64 " %-20s %8" PRIu32, fi->id, when,
 			       fi->total);
-		for (unsigned n = 0; n < NETID_COUNT; n++)
+		for (unsigned n = 0; n < NETID_FRAME_COLS; n++)
 			printf("%s%*" PRIu32, sep, ls->fmt == OUT_CSV ? 0 : 7,
 			       fi->counts[n]);
 		putchar('\n');

@@ -11,6 +11,11 @@
 static const char *const netid_names[NETID_COUNT] = {
 	[NETID_TCP] = "tcp", [NETID_UDP] = "udp", [NETID_RAW] = "raw",
 	[NETID_U_STR] = "u_str", [NETID_U_DGR] = "u_dgr", [NETID_U_SEQ] = "u_seq",
+	[NETID_MPTCP] = "mptcp", [NETID_SCTP] = "sctp", [NETID_NETLINK] = "nl",
+	[NETID_P_RAW] = "p_raw", [NETID_P_DGR] = "p_dgr",
+	[NETID_V_STR] = "v_str", [NETID_V_DGR] = "v_dgr", [NETID_V_SEQ] = "v_seq",
+	[NETID_XDP] = "xdp", [NETID_TI_ST] = "ti_st", [NETID_TI_DG] = "ti_dg",
+	[NETID_TI_RD] = "ti_rd", [NETID_TI_SQ] = "ti_sq",
 };
 
 /* ss's State column (its sstate_name table). */

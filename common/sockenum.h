@@ -29,7 +29,9 @@ enum sk_state {
 	SS_MAX_STATE
 };
 
-/* "tcp", "udp", "raw", "u_str", "u_dgr", "u_seq"; "?" when out of range. */
+/* "tcp", "udp", "raw", "u_str", "u_dgr", "u_seq", "mptcp", "sctp", "nl",
+ * "p_raw", "p_dgr", "v_str", "v_dgr", "v_seq", "xdp", "ti_st", "ti_dg",
+ * "ti_rd", "ti_sq"; "?" when out of range. */
 const char *netid_name(unsigned netid);
 /* Netid from its name; -1 if unknown. */
 int netid_from_name(const char *name);

@@ -1,6 +1,7 @@
 /*
- * capture.c — run every dump in ss order (unix, raw, udp, tcp; IPv4 before
- * IPv6; raw from /proc/net/raw{,6} when the kernel lacks raw_diag) while a
+ * capture.c — run every dump in ss order (netlink, packet, unix, raw, udp,
+ * tcp, sctp, vsock, tipc, xdp, mptcp; IPv4 before IPv6; raw from
+ * /proc/net/raw{,6} when the kernel lacks raw_diag) while a
  * second thread brings the owner cache up to date from /proc, read the
  * kernel's socket counters right after the dumps, then put the records in
  * cookie order, drop the duplicates a non-atomic dump can produce, and
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "capture.h"
+#include "dump_family.h"
 #include "dump_inet.h"
 #include "dump_unix.h"
 #include "procnet.h"
@@ -24,11 +26,14 @@
 
 struct dump_kind {
 	const char *name;
-	int family;             /* AF_UNIX for the unix dump */
+	int family;             /* AF_INET(6): inet_diag; else the family's
+				 * own diag */
 	int protocol;
 };
 
 static const struct dump_kind dumps[CAPTURE_NDUMPS] = {
+	{ "netlink", AF_NETLINK, 0 },
+	{ "packet", AF_PACKET, 0 },
 	{ "unix", AF_UNIX, 0 },
 	{ "raw", AF_INET, IPPROTO_RAW },
 	{ "raw6", AF_INET6, IPPROTO_RAW },
@@ -36,7 +41,35 @@ static const struct dump_kind dumps[CAPTURE_NDUMPS] = {
 	{ "udp6", AF_INET6, IPPROTO_UDP },
 	{ "tcp", AF_INET, IPPROTO_TCP },
 	{ "tcp6", AF_INET6, IPPROTO_TCP },
+	{ "sctp", AF_INET, IPPROTO_SCTP },
+	{ "sctp6", AF_INET6, IPPROTO_SCTP },
+	{ "vsock", AF_VSOCK, 0 },
+	{ "tipc", AF_TIPC, 0 },
+	{ "xdp", AF_XDP, 0 },
+	{ "mptcp", AF_INET, IPPROTO_MPTCP },
+	{ "mptcp6", AF_INET6, IPPROTO_MPTCP },
 };
+
+/* Run dump i's request into s. */
+static int dispatch(struct capture *c, size_t i, struct snapshot *s)
+{
+	switch (dumps[i].family) {
+	case AF_UNIX:
+		return dump_unix(&c->nl, s);
+	case AF_NETLINK:
+		return dump_netlink(&c->nl, s);
+	case AF_PACKET:
+		return dump_packet(&c->nl, s);
+	case AF_VSOCK:
+		return dump_vsock(&c->nl, s);
+	case AF_TIPC:
+		return dump_tipc(&c->nl, s);
+	case AF_XDP:
+		return dump_xdp(&c->nl, s);
+	default:
+		return dump_inet(&c->nl, dumps[i].family, dumps[i].protocol, s);
+	}
+}
 
 /* The inode of the network namespace we run in, 0 if unknown. */
 static uint64_t current_netns(void)
@@ -95,10 +128,7 @@ static int run_dump(struct capture *c, size_t i, struct snapshot *s)
 		if (err < 0)
 			return err;
 	}
-	if (dumps[i].family == AF_UNIX)
-		err = dump_unix(&c->nl, s);
-	else
-		err = dump_inet(&c->nl, dumps[i].family, dumps[i].protocol, s);
+	err = dispatch(c, i, s);
 	if (err < 0)
 		s->nrecs = before;
 	if (err == -ENOENT && dumps[i].protocol == IPPROTO_RAW)
@@ -112,8 +142,10 @@ static int run_dump(struct capture *c, size_t i, struct snapshot *s)
 static void report(struct capture *c, size_t i, int err)
 {
 	if (err < 0 && err != c->last_err[i])
-		fprintf(stderr, "sockhistd: %s dump: %s\n", dumps[i].name,
-			strerror(-err));
+		fprintf(stderr, "sockhistd: %s dump: %s%s\n", dumps[i].name,
+			strerror(-err), err == -ENOENT ?
+			" (the kernel has no sock_diag support for it; "
+			"left out)" : "");
 	c->last_err[i] = err;
 }
 
@@ -145,9 +177,15 @@ static int run_dumps(struct capture *c, struct snapshot *s)
 	int err;
 
 	for (i = 0; i < CAPTURE_NDUMPS; i++) {
+		if (c->retry_in[i] > 0) {
+			c->retry_in[i]--;
+			continue;
+		}
 		err = run_dump(c, i, s);
 		if (err == -ENOMEM)
 			return err;
+		if (err == -ENOENT)
+			c->retry_in[i] = CAPTURE_RETRY_MISSING;
 		report(c, i, err);
 		if (err == 0)
 			ok++;

@@ -17,13 +17,18 @@
 #include "procmap.h"
 #include "sockrec.h"
 
-#define CAPTURE_NDUMPS 7
+#define CAPTURE_NDUMPS 16
+/* Snapshots to leave out a dump the kernel has no diag module for
+ * (ENOENT) before asking again: each request makes the kernel try to load
+ * the module (a modprobe run). */
+#define CAPTURE_RETRY_MISSING 60
 
 struct capture {
 	struct nl_conn nl;
 	struct procmap *pm;
 	uint64_t netns_ino;
 	int last_err[CAPTURE_NDUMPS];   /* last reported failure per dump */
+	int retry_in[CAPTURE_NDUMPS];   /* snapshots to skip a missing one */
 	int last_kstat_err;             /* and of reading the counters */
 	int64_t dump_ns;        /* last snapshot's wall time in the dumps */
 	int64_t attach_ns;      /* after them (and the /proc walk running
