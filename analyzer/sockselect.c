@@ -53,8 +53,12 @@ static const struct {
 	[DB_U_DG] = { BIT(NETID_U_DGR), FAM_UNIX, BIT(SS_CLOSE) },
 	[DB_U_ST] = { BIT(NETID_U_STR), FAM_UNIX, SS_CONN_MASK },
 	[DB_U_SQ] = { BIT(NETID_U_SEQ), FAM_UNIX, SS_CONN_MASK },
-	[DB_P_DG] = { BIT(NETID_P_DGR), FAM_PACKET, BIT(SS_CLOSE) },
-	[DB_P_R] = { BIT(NETID_P_RAW), FAM_PACKET, BIT(SS_CLOSE) },
+	/* ss 6.1 prints every packet socket the kernel sends for either
+	 * packet table (its netlink path does not check the type) */
+	[DB_P_DG] = { BIT(NETID_P_DGR) | BIT(NETID_P_RAW), FAM_PACKET,
+		      BIT(SS_CLOSE) },
+	[DB_P_R] = { BIT(NETID_P_RAW) | BIT(NETID_P_DGR), FAM_PACKET,
+		     BIT(SS_CLOSE) },
 	[DB_NETLINK] = { BIT(NETID_NETLINK), FAM_NETLINK, BIT(SS_CLOSE) },
 	[DB_SCTP] = { BIT(NETID_SCTP), FAM_IP, SS_CONN_MASK },
 	/* ss lists vsock seqpacket sockets (as "???") with either table */
@@ -173,8 +177,9 @@ static void add_family(struct sock_select *sel, int af)
 }
 
 /* -A QUERY[,QUERY...]: the first -A drops the tables so far and makes
- * ss's connected states the default (ss's main).  Returns false after
- * printing the unknown name. */
+ * ss's connected states the default (ss's main; settle_states applies it
+ * where the command's default is ss's).  Returns false after printing the
+ * unknown name. */
 static bool add_query(struct sock_select *sel, const char *arg)
 {
 	char name[32];
@@ -182,8 +187,6 @@ static bool add_query(struct sock_select *sel, const char *arg)
 
 	if (!sel->saw_query) {
 		sel->dbs = 0;
-		if (!sel->state_filter)
-			sel->state_filter = SS_CONN_MASK;
 		sel->saw_query = true;
 		sel->do_default = false;
 	}
@@ -310,7 +313,8 @@ static void settle_tables(struct sock_select *sel)
  * otherwise). */
 static void settle_states(struct sock_select *sel, enum sel_default def)
 {
-	if (!sel->state_filter && (sel->do_default || def == SEL_ALL))
+	if (!sel->state_filter &&
+	    (sel->do_default || sel->saw_query || def == SEL_ALL))
 		sel->state_filter = def == SEL_ALL ? SS_ALL_MASK : SS_CONN_MASK;
 	if (sel->state_filter)
 		sel->states = sel->state_filter;
@@ -477,8 +481,6 @@ bool sock_select_netid_state(const struct sock_select *sel, uint32_t *netids,
 			return false;
 		*netids |= db_info[db].netids;
 	}
-	if (*netids & BIT(NETID_SCTP))
-		return false;
 	*states = sel->states & SS_ALL_MASK;
 	if (*states & BIT(SS_SYN_RECV))
 		*states |= BIT(SS_NEW_SYN_RECV);
