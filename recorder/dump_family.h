@@ -18,7 +18,8 @@
 #include "netlink.h"
 #include "sockrec.h"
 
-/* Netlink sockets of every protocol (NDIAG_PROTO_ALL).  The Local Address
+/* Netlink sockets of every protocol (NDIAG_PROTO_ALL) but the dumping one
+ * (c's own socket).  The Local Address
  * ss prints names the process whose pid is the port id: its name is
  * read from /proc/PID/stat at capture time into the record's name. */
 int dump_netlink(struct nl_conn *c, struct snapshot *s);

@@ -2,7 +2,10 @@
  * dump_netlink.c — AF_NETLINK sockets from netlink_diag, as ss -A netlink
  * lists them: protocol, port id, groups, the peer of a connected socket,
  * queues from the memory info.  ss shows every netlink socket as UNCONN;
- * the record does too, and keeps "connected" in its has bits.
+ * the record does too, and keeps "connected" in its has bits.  The
+ * recorder's own sock_diag socket is left out: it is an artefact of
+ * looking (ss lists its own), and with `--once` it would be a new socket
+ * in every snapshot.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +15,7 @@
 #include <linux/netlink_diag.h>
 #include <linux/sock_diag.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "dump_family.h"
 #include "dump_inet.h"
@@ -117,19 +121,34 @@ int netlink_parse_msg(const struct nlmsghdr *nlh, struct snapshot *s)
 	return err < 0 ? err : family_add_record(s, &r);
 }
 
-/* nl_dump callback: one answer message. */
+struct netlink_dump {
+	uint32_t own_inode;     /* the dumping socket's inode */
+	struct snapshot *s;
+};
+
+/* nl_dump callback: one answer message (not the dumping socket's). */
 static int netlink_msg(const struct nlmsghdr *nlh, void *arg)
 {
-	return netlink_parse_msg(nlh, arg);
+	const struct netlink_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	struct netlink_dump *d = arg;
+
+	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*m)) &&
+	    m->ndiag_ino == d->own_inode)
+		return 0;
+	return netlink_parse_msg(nlh, d->s);
 }
 
 int dump_netlink(struct nl_conn *c, struct snapshot *s)
 {
 	struct netlink_diag_req req;
+	struct netlink_dump d = { .s = s };
+	struct stat st;
 
+	if (fstat(mnl_socket_get_fd(c->nl), &st) == 0)
+		d.own_inode = (uint32_t)st.st_ino;
 	memset(&req, 0, sizeof(req));
 	req.sdiag_family = AF_NETLINK;
 	req.sdiag_protocol = NDIAG_PROTO_ALL;
 	req.ndiag_show = NDIAG_SHOW_GROUPS | NDIAG_SHOW_MEMINFO;
-	return nl_dump(c, &req, sizeof(req), netlink_msg, s);
+	return nl_dump(c, &req, sizeof(req), netlink_msg, &d);
 }
