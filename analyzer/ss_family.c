@@ -1,10 +1,9 @@
 /*
  * ss_family.c — ss 6.1's columns and details for netlink, packet, vsock,
  * XDP and TIPC sockets (netlink_show_one, packet_stats_print,
- * vsock_stats_print, xdp_stats_print, tipc_show_sock), with ss's name
- * tables for netlink protocols (nl_proto_tab) and ethertypes
- * (llproto_names).  Interface names are looked up when printing, as the
- * inet columns do.
+ * vsock_stats_print, xdp_stats_print, tipc_show_sock); the protocol
+ * names are sockenum's.  Interface names are looked up when printing, as
+ * the inet columns do.
  */
 #include <net/if.h>
 #include <stdio.h>
@@ -17,37 +16,6 @@
 /* Column indexes of the address part handed in (Local Address, Port,
  * Peer Address, Port). */
 enum { A_ADDR, A_SERV, A_RADDR, A_RSERV };
-
-static const char *const nl_protos[] = {
-	"rtnl", "unused", "usersock", "fw", "tcpdiag", "nflog", "xfrm",
-	"selinux", "iscsi", "audit", "fiblookup", "connector", "nft", "ip6fw",
-	"dec-rt", "uevent", "genl", NULL, "scsi-trans", "ecryptfs", "rdma",
-	"crypto",
-};
-
-static const struct {
-	unsigned short id;
-	const char *name;
-} ethertypes[] = {
-	{ 0x0060, "loop" }, { 0x0200, "pup" }, { 0x0201, "pupat" },
-	{ 0x0800, "ip" }, { 0x0805, "x25" }, { 0x0806, "arp" },
-	{ 0x08ff, "bpq" }, { 0x0a00, "ieeepup" }, { 0x0a01, "ieeepupat" },
-	{ 0x6000, "dec" }, { 0x6001, "dna_dl" }, { 0x6002, "dna_rc" },
-	{ 0x6003, "dna_rt" }, { 0x6004, "lat" }, { 0x6005, "diag" },
-	{ 0x6006, "cust" }, { 0x6007, "sca" }, { 0x8035, "rarp" },
-	{ 0x809b, "atalk" }, { 0x80f3, "aarp" }, { 0x8137, "ipx" },
-	{ 0x86dd, "ipv6" }, { 0x8863, "ppp_disc" }, { 0x8864, "ppp_ses" },
-	{ 0x884c, "atmmpoa" }, { 0x8884, "atmfate" }, { 0x0001, "802_3" },
-	{ 0x0002, "ax25" }, { 0x0003, "all" }, { 0x0004, "802_2" },
-	{ 0x0005, "snap" }, { 0x0006, "ddcmp" }, { 0x0007, "wan_ppp" },
-	{ 0x0008, "ppp_mp" }, { 0x0009, "localtalk" }, { 0x000c, "can" },
-	{ 0x0010, "ppptalk" }, { 0x0011, "tr_802_2" }, { 0x0015, "mobitex" },
-	{ 0x0016, "control" }, { 0x0017, "irda" }, { 0x0018, "econet" },
-	{ 0x88ca, "tipc" }, { 0x8892, "profinet" }, { 0x88a2, "aoe" },
-	{ 0x88a4, "ethercat" }, { 0x8100, "802.1Q" }, { 0x88a8, "802.1ad" },
-	{ 0x8847, "mpls_uc" }, { 0x8848, "mpls_mc" }, { 0x6558, "teb" },
-	{ 0x8902, "cfm" }, { 0x88cc, "LLDP" },
-};
 
 /* ss's SCTP association states (sctp_sstate_name). */
 static const char *const sctp_states[] = {
@@ -67,19 +35,6 @@ bool ss_family_other(const struct sock_record *r)
 	return r->family == AF_NETLINK || r->family == AF_PACKET ||
 	       r->family == AF_VSOCK || r->family == AF_XDP ||
 	       r->family == AF_TIPC;
-}
-
-const char *ss_netlink_proto(unsigned proto)
-{
-	return proto < COUNT(nl_protos) ? nl_protos[proto] : NULL;
-}
-
-const char *ss_ethertype(unsigned type)
-{
-	for (size_t i = 0; i < COUNT(ethertypes); i++)
-		if (ethertypes[i].id == type)
-			return ethertypes[i].name;
-	return NULL;
 }
 
 const char *ss_state_name(const struct sock_record *r)
@@ -105,7 +60,7 @@ static void ifname(char *buf, unsigned ifindex)
 static void netlink_columns(char (*v)[128], const struct snapshot *s,
 			    const struct sock_record *r, bool numeric)
 {
-	const char *proto = numeric ? NULL : ss_netlink_proto(r->protocol);
+	const char *proto = numeric ? NULL : netlink_proto_name(r->protocol);
 	int32_t pid = (int32_t)r->lport32;
 
 	if (proto)
@@ -134,7 +89,7 @@ static void netlink_columns(char (*v)[128], const struct snapshot *s,
 static void packet_columns(char (*v)[128], const struct sock_record *r,
 			   bool numeric)
 {
-	const char *name = numeric ? NULL : ss_ethertype(r->ethertype);
+	const char *name = numeric ? NULL : ethertype_name(r->ethertype);
 
 	if (r->ethertype == 3)
 		snprintf(v[A_ADDR], 128, "*:");

@@ -27,11 +27,6 @@ void ss_family_columns(char (*v)[128], const struct snapshot *s,
 void ss_family_detail(struct ss_text *t, const struct snapshot *s,
 		      const struct sock_record *r, const struct ss_flags *fl);
 
-/* ss's name of a netlink protocol ("rtnl", "genl"...), or NULL. */
-const char *ss_netlink_proto(unsigned proto);
-/* ss's name of an ethertype (host order: "ip", "ipv6"...), or NULL. */
-const char *ss_ethertype(unsigned type);
-
 /* The State column of record r (an SCTP association's own names). */
 const char *ss_state_name(const struct sock_record *r);
 

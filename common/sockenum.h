@@ -45,6 +45,15 @@ const char *state_key(unsigned state);
  * "listening", "unknown"...), in any case; -1 if unknown. */
 int state_from_name(const char *name);
 
+/* ss's name of a netlink protocol ("rtnl", "genl"...), or NULL; and the
+ * protocol of a name, or -1. */
+const char *netlink_proto_name(unsigned proto);
+int netlink_proto_from_name(const char *name);
+/* ss's name of an ethertype (host order: "ip", "ipv6"...), or NULL; and
+ * the ethertype of a name (any case, as ss reads them), or -1. */
+const char *ethertype_name(unsigned type);
+int ethertype_from_name(const char *name);
+
 /* Timer name as ss -o prints it: "on", "keepalive", "timewait", "persist"... */
 const char *timer_name(unsigned timer);
 

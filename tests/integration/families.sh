@@ -49,7 +49,11 @@ echo "families the kernel lacks (comparisons skipped):${skipped:- none}"
 set -- "-0" "-0 -n" "-0 -e -p" "-0 -m" "-A packet -a" "-A packet_raw -a" \
 	"-A netlink -a" "-A netlink -a -e" "-A netlink -a -n" "-f link" \
 	"-f netlink" "-f netlink -m" "-a -A all" "-a" "-A all" "-A inet" \
-	"-a -A netlink,packet_dgram" "-0 -a dev lo"
+	"-a -A netlink,packet_dgram" "-0 -a dev lo" "-0 src link:ip" \
+	"-0 src link:*:lo" "-0 sport = :1" "-0 src ipv6" "-a src link:ipv6" \
+	"-A netlink -a src netlink:rtnl" "-A netlink -a src netlink:genl:kernel" \
+	"-f netlink sport = :0" "-f netlink ! src netlink:0" \
+	"-a -A all src link:all"
 [ "$mptcp" = yes ] && set -- "$@" "-M" "-Ma" "-Mae" "-Man" "-a -A mptcp,tcp"
 
 # ss's own sock_diag sockets (and the kernel's end, whose Recv-Q is the
@@ -108,6 +112,10 @@ done
 	fail "expected 4 packet sockets in show -0"
 grep -q 'genl:sockmix/[0-9]* *1:0' "$WORK/show.7" ||
 	fail "the connected generic netlink socket is missing"
+[ "$(grep -c ':lo ' "$WORK/show.19")" = 1 ] ||
+	fail "show -0 src link:ip: expected the one ip socket on lo"
+grep -q 'genl:kernel' "$WORK/show.25" && ! grep -q 'rtnl' "$WORK/show.25" ||
+	fail "show src netlink:genl:kernel: $(cat "$WORK/show.25")"
 
 # Counts: frame_count has the new netids; hist --by netid sees them.
 n=$(sqlite3 "$WORK/h.db" "SELECT sum(n) FROM frame_count WHERE netid IN (9, 10)")
