@@ -95,7 +95,7 @@ static void print_header(const struct list_state *ls)
 		if (ls->ticks)
 			fputs(",netns_count", stdout);
 		fputs(",sockets", stdout);
-		for (unsigned n = 0; n < NETID_COUNT; n++)
+		for (unsigned n = 0; n < NETID_FRAME_COLS; n++)
 			printf(",%s", netid_name(n));
 	} else {
 		printf("%-8s %-20s ", "ID", "Time");
@@ -104,7 +104,7 @@ static void print_header(const struct list_state *ls)
 		if (ls->ticks)
 			printf("%5s ", "Netns");
 		printf("%8s", "Sockets");
-		for (unsigned n = 0; n < NETID_COUNT; n++)
+		for (unsigned n = 0; n < NETID_FRAME_COLS; n++)
 			printf(" %7s", netid_name(n));
 	}
 	putchar('\n');
@@ -129,7 +129,7 @@ static void print_json(const struct list_state *ls, const struct frame_info *fi,
 	if (ls->ticks)
 		printf(",\"netns_count\":%" PRIu32, ls->nframes);
 	printf(",\"sockets\":%" PRIu32, fi->total);
-	for (unsigned n = 0; n < NETID_COUNT; n++)
+	for (unsigned n = 0; n < NETID_FRAME_COLS; n++)
 		printf(",\"%s\":%" PRIu32, netid_name(n), fi->counts[n]);
 	putchar('}');
 }
@@ -161,7 +161,7 @@ static int print_line(struct list_state *ls, const struct frame_info *fi)
 			       ls->nframes);
 		printf(ls->fmt == OUT_CSV ? ",%" PRIu32 : " %8" PRIu32,
 		       fi->total);
-		for (unsigned n = 0; n < NETID_COUNT; n++)
+		for (unsigned n = 0; n < NETID_FRAME_COLS; n++)
 			printf("%s%*" PRIu32, sep, ls->fmt == OUT_CSV ? 0 : 7,
 			       fi->counts[n]);
 		putchar('\n');
@@ -196,7 +196,7 @@ static int print_frame(const struct frame_info *fi, void *arg)
 		return 0;
 	}
 	ls->tick.total += fi->total;
-	for (unsigned n = 0; n < NETID_COUNT; n++)
+	for (unsigned n = 0; n < NETID_FRAME_COLS; n++)
 		ls->tick.counts[n] += fi->counts[n];
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "output.h"
 #include "sock_json.h"
 #include "sockenum.h"
+#include "ss_family.h"
 #include "tcpinfo.h"
 #include "timeexpr.h"
 
@@ -85,6 +86,16 @@ static const char *family_name(const struct sock_record *r)
 		return "inet6";
 	case AF_UNIX:
 		return "unix";
+	case AF_PACKET:
+		return "link";
+	case AF_NETLINK:
+		return "netlink";
+	case AF_VSOCK:
+		return "vsock";
+	case AF_XDP:
+		return "xdp";
+	case AF_TIPC:
+		return "tipc";
 	}
 	return "?";
 }
@@ -97,6 +108,32 @@ static void format_addr(const struct sock_record *r, const uint8_t *a,
 		snprintf(buf, len, "?");
 }
 
+/* The base values of a netlink, packet, vsock, XDP or TIPC socket: the
+ * ends as ss prints them (names, no trailing ':'), ports as numbers. */
+static void walk_other_base(struct sink *k, const struct snapshot *s,
+			    const struct sock_record *r)
+{
+	static const struct ss_flags numeric_names = { .numeric = false };
+	char v[4][128];
+	size_t n;
+
+	ss_family_columns(v, s, r, &numeric_names);
+	for (int i = 0; i < 4; i += 2) {
+		n = strlen(v[i]);
+		if (n && v[i][n - 1] == ':')
+			v[i][n - 1] = '\0';
+	}
+	k->ops->str(k, "netid", netid_name(r->netid));
+	k->ops->str(k, "state", state_key(r->state));
+	k->ops->num(k, "recv_q", r->rqueue);
+	k->ops->num(k, "send_q", r->wqueue);
+	k->ops->str(k, "local_addr", v[0]);
+	k->ops->num(k, "local_port", r->family == AF_PACKET ? r->ifindex :
+		    r->lport32);
+	k->ops->str(k, "peer_addr", v[2]);
+	k->ops->num(k, "peer_port", r->rport32);
+}
+
 /* netid, state, queues, both ends. */
 static void walk_base(struct sink *k, const struct snapshot *s,
 		      const struct sock_record *r)
@@ -105,6 +142,10 @@ static void walk_base(struct sink *k, const struct snapshot *s,
 	char local[INET6_ADDRSTRLEN] = "*", peer[INET6_ADDRSTRLEN] = "*";
 	const char *name = (r->has & SR_HAS_NAME) ? snapshot_str(s, r->name) : "";
 
+	if (ss_family_other(r)) {
+		walk_other_base(k, s, r);
+		return;
+	}
 	if (!is_unix) {
 		format_addr(r, r->src, local, sizeof(local));
 		format_addr(r, r->dst, peer, sizeof(peer));
@@ -122,14 +163,15 @@ static void walk_base(struct sink *k, const struct snapshot *s,
 /* Identity and the -e / -o / --tos / --cgroup values. */
 static void walk_extended(struct sink *k, const struct sock_record *r)
 {
-	bool inet = r->family != AF_UNIX;
+	bool inet = r->family == AF_INET || r->family == AF_INET6;
+	bool dev = inet || r->family == AF_PACKET || r->family == AF_XDP;
 	char ifname[IF_NAMESIZE] = "";
 	uint32_t h = r->has;
 
-	if (inet && r->ifindex && !if_indextoname(r->ifindex, ifname))
+	if (dev && r->ifindex && !if_indextoname(r->ifindex, ifname))
 		ifname[0] = '\0';
 	k->ops->str(k, "family", family_name(r));
-	put_num(k, "ifindex", inet, r->ifindex);
+	put_num(k, "ifindex", dev, r->ifindex);
 	put_str(k, "ifname", ifname[0] != '\0', ifname);
 	k->ops->num(k, "uid", r->uid);
 	k->ops->num(k, "inode", r->inode);
@@ -158,6 +200,39 @@ static void walk_unix(struct sink *k, const struct snapshot *s,
 	put_num(k, "peer_inode", h & SR_HAS_PEER, r->peer_inode);
 	put_num(k, "vfs_dev", h & SR_HAS_VFS, r->vfs_dev);
 	put_num(k, "vfs_ino", h & SR_HAS_VFS, r->vfs_ino);
+}
+
+/* The values of the families without IP ports (raw numbers). */
+static void walk_family(struct sink *k, const struct sock_record *r)
+{
+	bool nl = r->family == AF_NETLINK, pkt = r->family == AF_PACKET;
+	bool tipc = r->family == AF_TIPC, vs = r->family == AF_VSOCK;
+	uint32_t h = r->has;
+
+	put_num(k, "netlink_protocol", nl, r->protocol);
+	put_num(k, "netlink_portid", nl, r->lport32);
+	put_num(k, "netlink_groups", nl && (h & SR_HAS_GROUPS), r->groups);
+	put_num(k, "netlink_dst_group", nl && (h & SR_HAS_CONNECTED),
+		r->raddr32);
+	put_num(k, "netlink_dst_portid", nl && (h & SR_HAS_CONNECTED),
+		r->rport32);
+	put_num(k, "packet_protocol", pkt, r->ethertype);
+	put_num(k, "packet_version", pkt && (h & SR_HAS_PKTINFO),
+		r->pkt_version);
+	put_num(k, "packet_copy_thresh", pkt && (h & SR_HAS_PKTINFO),
+		r->pkt_copy_thresh);
+	put_num(k, "packet_flags", pkt && (h & SR_HAS_PKTINFO), r->pkt_flags);
+	put_num(k, "packet_fanout", pkt && (h & SR_HAS_FANOUT), r->fanout);
+	put_num(k, "vsock_local_cid", vs, r->laddr32);
+	put_num(k, "vsock_peer_cid", vs, r->raddr32);
+	put_num(k, "xdp_queue", h & SR_HAS_XDPINFO, r->lport32);
+	put_num(k, "tipc_node", tipc, r->laddr32);
+	put_num(k, "tipc_ref", tipc, r->lport32);
+	put_num(k, "tipc_peer_node", tipc && (h & SR_HAS_CONNECTED),
+		r->raddr32);
+	put_num(k, "tipc_peer_ref", tipc && (h & SR_HAS_CONNECTED), r->rport32);
+	put_num(k, "sctp_assoc", r->netid == NETID_SCTP,
+		(h & SR_HAS_ASSOC) != 0);
 }
 
 /* skmem:(...) and mem:(...) values. */
@@ -270,6 +345,7 @@ static void walk(struct sink *k, const struct snapshot *s,
 	walk_base(k, s, r);
 	walk_extended(k, r);
 	walk_unix(k, s, r);
+	walk_family(k, r);
 	walk_memory(k, r);
 	walk_tcp(k, s, r);
 	walk_ccinfo(k, s, r);

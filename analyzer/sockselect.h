@@ -1,7 +1,7 @@
 /*
  * sockselect.h — which sockets of a snapshot a command looks at, chosen the
- * way iproute2 6.1's `ss` chooses them: table and family flags (-t -u -w -x
- * -4 -6), -a / -l, and the FILTER (state terms and an expression, from the
+ * way iproute2 6.1's `ss` chooses them: table and family flags (-t -u -w -S
+ * -M -x -0 -4 -6 --vsock --xdp --tipc, -A QUERY, -f FAMILY), -a / -l, and the FILTER (state terms and an expression, from the
  * operands and/or from -F FILE).  show, hist and diff share it, so a
  * FILTER means the same everywhere; they differ only in the default states
  * (ss's "connected" for show, every state for the others).
@@ -18,14 +18,33 @@
 #include <stdint.h>
 
 #include "filter.h"
+#include "options.h"
 #include "sockrec.h"
+
+/* Long-only option ids of the selection (below ssview's). */
+enum {
+	SEL_OPT_VSOCK = OPT_LONG_ONLY + 64, SEL_OPT_XDP, SEL_OPT_TIPC,
+};
 
 /* The option table entries sock_select_opt() understands. */
 #define SOCK_SELECT_OPTS \
 	{ 't', "tcp", NULL, "display TCP sockets" }, \
 	{ 'u', "udp", NULL, "display UDP sockets" }, \
 	{ 'w', "raw", NULL, "display RAW sockets" }, \
+	{ 'S', "sctp", NULL, "display SCTP sockets" }, \
+	{ 'M', "mptcp", NULL, "display MPTCP sockets" }, \
 	{ 'x', "unix", NULL, "display Unix domain sockets" }, \
+	{ '0', "packet", NULL, "display PACKET sockets" }, \
+	{ SEL_OPT_VSOCK, "vsock", NULL, "display vsock sockets" }, \
+	{ SEL_OPT_XDP, "xdp", NULL, "display XDP sockets" }, \
+	{ SEL_OPT_TIPC, "tipc", NULL, "display TIPC sockets" }, \
+	{ 'f', "family", "FAMILY", "display sockets of FAMILY: inet, " \
+	  "inet6, link, unix, netlink, vsock, xdp, tipc" }, \
+	{ 'A', "query", "QUERY", "display the socket tables QUERY: all, " \
+	  "inet, tcp, mptcp, sctp, udp, raw, unix, unix_dgram, " \
+	  "unix_stream, unix_seqpacket, packet, packet_raw, packet_dgram, " \
+	  "netlink, vsock, vsock_stream, vsock_dgram, xdp, tipc, dccp " \
+	  "(comma-separated; !NAME leaves one out)" }, \
 	{ '4', "ipv4", NULL, "display only IP version 4 sockets" }, \
 	{ '6', "ipv6", NULL, "display only IP version 6 sockets" }, \
 	{ 'a', "all", NULL, "display all sockets" }, \
@@ -41,11 +60,13 @@ enum sel_default {
 
 /* What ss's option loop accumulates, plus the parsed filter. */
 struct sock_select {
-	uint32_t dbs;          /* netid bits */
+	uint32_t dbs;          /* ss's table bits (sockselect.c's enum ss_db) */
 	uint32_t families;     /* SEL_FAM_* bits */
 	uint32_t states;       /* the final state bits (kernel numbering) */
 	uint32_t state_filter; /* from -a / -l / state terms; 0 = none */
 	bool do_default;       /* no table or family flag given */
+	bool saw_query;        /* an -A was given */
+	bool bad;              /* an option's argument was wrong (printed) */
 	int preferred;         /* ss's preferred_family: the last -4/-6/-x */
 	const char *filter_file; /* -F FILE */
 	struct filter *filter;
@@ -82,8 +103,9 @@ int sock_select_keep(const struct snapshot *s, const struct sock_record *r,
 long sock_select_rows(const struct sock_select *sel, const struct snapshot *s,
 		      const struct sock_record ***out);
 
-/* The rank of r's group in ss's dump order: 0 unix, then raw, udp and
- * tcp, IPv4 before IPv6 (1 to 6).  Rows print by group, then cookie. */
+/* The rank of r's group in ss's dump order: netlink, packet, unix, raw,
+ * udp, tcp, sctp, vsock, tipc, xdp, mptcp, IPv4 before IPv6 (0 to 15).
+ * Rows print by group, then cookie. */
 int sock_select_group(const struct sock_record *r);
 
 /* True if the selection keeps a record by its netid and state alone (no

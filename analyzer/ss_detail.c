@@ -23,6 +23,7 @@
 #include "ccinfo.h"
 #include "sockenum.h"
 #include "ss_detail.h"
+#include "ss_family.h"
 #include "tcpinfo.h"
 
 /* tcpi_options bits (uapi linux/tcp.h). */
@@ -626,6 +627,8 @@ void ss_detail_render(struct ss_text *t, const struct snapshot *s,
 {
 	if (r->family == AF_UNIX)
 		detail_unix(t, s, r, fl);
+	else if (ss_family_other(r))
+		ss_family_detail(t, s, r, fl);
 	else
 		detail_inet(t, s, r, fl);
 }

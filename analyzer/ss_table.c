@@ -30,6 +30,7 @@
 
 #include "sockenum.h"
 #include "ss_detail.h"
+#include "ss_family.h"
 #include "ss_table.h"
 
 enum col_id {
@@ -496,7 +497,7 @@ static void add_record(struct table *tb, const struct snapshot *s,
 
 	snprintf(v[COL_NETNS], 128, "%s", netns ? netns : "");
 	snprintf(v[COL_NETID], 128, "%s", netid_name(r->netid));
-	snprintf(v[COL_STATE], 128, "%s", state_name(r->state));
+	snprintf(v[COL_STATE], 128, "%s", ss_state_name(r));
 	snprintf(v[COL_RECVQ], 128, "%-6d", (int)r->rqueue);
 	snprintf(v[COL_SENDQ], 128, "%-6d", (int)r->wqueue);
 	for (int c = 0; c < COL_EXT; c++)
@@ -506,6 +507,8 @@ static void add_record(struct table *tb, const struct snapshot *s,
 		unix_columns(v, s, r, &uname);
 		ss_text_printf(name, "%s ", uname);
 		p[COL_ADDR] = name->s;
+	} else if (ss_family_other(r)) {
+		ss_family_columns(&v[COL_ADDR], s, r, tb->fl);
 	} else {
 		inet_columns(v, r, tb->fl);
 	}

@@ -96,6 +96,16 @@ static size_t chain_columns(struct ccol *cc)
 	return n;
 }
 
+/* The columns of the first codec-2 frames (format 2 and 3 files): the
+ * fields codec 1 has.  A frame stores the first ncols columns; the later
+ * ones of older frames read as zero (new rows) or unchanged. */
+static size_t first_columns(void)
+{
+	struct rcol rc[MAX_RCOLS];
+
+	return rec_columns(rc, MAX_RCOLS, 1);
+}
+
 /* A frame's time in milliseconds, modulo 2^32: the base of rebasing. */
 static uint32_t time_ms32(int64_t time_ns)
 {
@@ -922,7 +932,8 @@ static int dec_header(const uint8_t *b, size_t len, struct hdr *h)
 	h->netns_ino = get_le(b + 48, 8);
 	h->nchg = (uint32_t)get_le(b + 56, 4);
 	h->base_ms = (uint32_t)get_le(b + 60, 4);
-	if (h->ncols != chain_columns(cc) || h->body_len != len - HDR_LEN ||
+	if (h->ncols > chain_columns(cc) || h->ncols < first_columns() ||
+	    h->body_len != len - HDR_LEN ||
 	    crc32_ieee(b + HDR_LEN, h->body_len) != h->body_crc ||
 	    h->nnew > h->nrows || (h->key && (h->ngone || h->nnew != h->nrows)))
 		return -EBADMSG;
@@ -1419,8 +1430,8 @@ static int check_ids(const struct dec *d, size_t ncols)
 static int dec_apply(struct dec *d)
 {
 	struct ccol cc[MAX_RCOLS];
-	size_t ncols = chain_columns(cc);
-	int r = check_ids(d, ncols);
+	size_t ncols = d->h.ncols;
+	int r = chain_columns(cc) >= ncols ? check_ids(d, ncols) : -EBADMSG;
 
 	if (r == 0)
 		r = dec_gone(d);

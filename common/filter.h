@@ -16,9 +16,10 @@
  * Evaluation reproduces what ss effectively shows: for TCP, UDP and RAW
  * sockets dumped over netlink both the kernel's bytecode run and ss's own
  * re-check must pass; RAW sockets read from /proc/net/raw and unix sockets
- * see only ss's re-check (see filter_eval.c).  Only TCP, UDP, RAW and UNIX
- * sockets are recorded today: link:, netlink: and vsock: terms parse as in
- * ss and match nothing.
+ * see only ss's re-check (see filter_eval.c), and so do packet, netlink,
+ * vsock and XDP sockets, whose link:, netlink: and vsock: terms compare
+ * the protocol or CID and the port as ss does; TIPC sockets are never
+ * filtered (ss runs no filter on them).
  *
  * Resolved where sockhist runs, as ss resolves them where it runs: device
  * names (if_nametoindex), cgroup paths (the cgroup2 mount), service names,

@@ -55,7 +55,18 @@ struct eval {
 	const struct sock_record *r;
 	bool bare;              /* unix, or RAW from /proc */
 	bool kernel;            /* the kernel's way (else ss's) */
+	uint8_t ends[2][16];    /* packet, netlink, vsock: the local and peer
+				 * address words ss compares (below) */
 };
+
+/* Is af one of the families ss filters in user space only, comparing a
+ * host condition with one 32-bit word: packet (its ethertype), netlink
+ * (its protocol), vsock (its CIDs)?  XDP has no address. */
+static inline bool foreign_family(int af)
+{
+	return af == AF_PACKET || af == AF_NETLINK || af == AF_VSOCK ||
+	       af == AF_XDP;
+}
 
 /* Address bytes of a socket without any (ss's zero bytes). */
 static const uint8_t zeros[16];
@@ -69,12 +80,44 @@ static inline const uint8_t *addr_of(const struct sock_record *r,
 	return local ? r->src : r->dst;
 }
 
-/* The local or remote "port": inet ports; unix inode and peer inode. */
+/* The local or remote "port": inet ports; unix inode and peer inode;
+ * what ss puts there for the other families (packet: the interface,
+ * netlink: the port id and -1, vsock: the ports, xdp: the queue). */
 static inline int port_of(const struct sock_record *r, bool local)
 {
-	if (r->family == AF_UNIX)
+	switch (r->family) {
+	case AF_UNIX:
 		return local ? (int)(uint32_t)r->inode : (int)r->peer_inode;
+	case AF_PACKET:
+		return local ? (int)r->ifindex : 0;
+	case AF_NETLINK:
+		return local ? (int)r->lport32 : -1;
+	case AF_VSOCK:
+		return (int)(local ? r->lport32 : r->rport32);
+	case AF_XDP:
+		return local ? (int)r->lport32 : 0;
+	}
 	return local ? r->sport : r->dport;
+}
+
+/* Fill ev->ends for a packet, netlink or vsock socket: the word ss puts
+ * first in its local and remote address. */
+static void foreign_ends(struct eval *ev)
+{
+	const struct sock_record *r = ev->r;
+	uint32_t w[2] = { 0, 0 };
+
+	if (r->family == AF_PACKET) {
+		w[0] = r->ethertype;
+	} else if (r->family == AF_NETLINK) {
+		w[0] = r->protocol;
+	} else if (r->family == AF_VSOCK) {
+		w[0] = r->laddr32;
+		w[1] = r->raddr32;
+	}
+	memset(ev->ends, 0, sizeof(ev->ends));
+	memcpy(ev->ends[0], &w[0], 4);
+	memcpy(ev->ends[1], &w[1], 4);
 }
 
 /* A unix socket's name for ss, NULL without one. */
@@ -143,7 +186,8 @@ static bool user_host(const struct eval *ev, const struct hostcond *hc,
 		      bool local)
 {
 	const struct sock_record *r = ev->r;
-	const uint8_t *a = addr_of(r, local);
+	const uint8_t *a = foreign_family(r->family) ? ev->ends[!local] :
+			   addr_of(r, local);
 	const char *name;
 
 	if (hc->family == AF_UNIX) {
@@ -152,7 +196,7 @@ static bool user_host(const struct eval *ev, const struct hostcond *hc,
 		name = local ? name_of(ev) : NULL;
 		return fnmatch(hc->pattern, name ? name : "", FNM_CASEFOLD) == 0;
 	}
-	if (!hc->inet ||
+	if (!(hc->inet || foreign_family(hc->family)) ||
 	    (hc->port != -1 && hc->port != port_of(r, local)))
 		return false;
 	if (!hc->naddrs || !hc->addrs[0].bits)
@@ -279,10 +323,15 @@ void eval_prepare(struct filter *f)
 int filter_match(const struct filter *f, const struct snapshot *s,
 		 const struct sock_record *r)
 {
-	struct eval ev = { f, s, r, false, true };
+	struct eval ev = { f, s, r, false, true, { { 0 } } };
 
-	if (!f || !f->root)
-		return 1;
+	if (!f || !f->root || r->family == AF_TIPC)
+		return 1;   /* ss runs no filter on TIPC sockets */
+	if (foreign_family(r->family)) {
+		ev.kernel = false;
+		foreign_ends(&ev);
+		return eval(&ev, f->root);
+	}
 	ev.bare = r->family == AF_UNIX ||
 		  (r->netid == NETID_RAW && (r->cookie & SR_COOKIE_PROCNET));
 	if (ev.bare || !f->bytecode) {

@@ -43,7 +43,8 @@ struct host_addr {
 struct hostcond {
 	int family;             /* AF_UNSPEC, AF_INET, AF_INET6: an inet
 				 * condition; AF_UNIX: a glob; AF_PACKET,
-				 * AF_NETLINK, AF_VSOCK: matches nothing */
+				 * AF_NETLINK, AF_VSOCK: addrs[0] holds the
+				 * protocol or CID as a host-order word */
 	bool inet;              /* family is AF_UNSPEC, AF_INET or AF_INET6 */
 	int port;               /* -1: any; an int, as ss keeps it */
 	int naddrs;             /* 0: no address; >1: a host name's */

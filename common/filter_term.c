@@ -281,70 +281,64 @@ static char *find_port(char *addr, bool is_port)
 	return port;
 }
 
-/* Link-layer protocol names ss knows (its llproto_names), any case. */
-static bool link_proto(const char *s)
+/* The value of a link: or netlink: protocol: a name ss knows (its
+ * llproto_names, nl_proto_tab) or a number; -1 if neither. */
+static long foreign_proto(const char *s, int fam)
 {
-	static const char *const names[] = {
-		"loop", "pup", "pupat", "ip", "x25", "arp", "bpq", "ieeepup",
-		"ieeepupat", "dec", "dna_dl", "dna_rc", "dna_rt", "lat", "diag",
-		"cust", "sca", "rarp", "atalk", "aarp", "ipx", "ipv6",
-		"ppp_disc", "ppp_ses", "atmmpoa", "atmfate", "802_3", "ax25",
-		"all", "802_2", "snap", "ddcmp", "wan_ppp", "ppp_mp",
-		"localtalk", "can", "ppptalk", "tr_802_2", "mobitex", "control",
-		"irda", "econet", "tipc", "aoe", "802.1Q", "802.1ad", "mpls_uc",
-		"mpls_mc", "teb", "ipv4", "lldp",
-	};
 	unsigned long v;
+	int n = fam == AF_PACKET ? ethertype_from_name(s) :
+		netlink_proto_from_name(s);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcasecmp(s, names[i]) == 0)
-			return true;
-	return get_uint(s, 0xffff, &v) == 0;
+	if (n >= 0)
+		return n;
+	return get_uint(s, fam == AF_PACKET ? 0xffff : 255, &v) == 0 ?
+	       (long)v : -1;
 }
 
-/* Netlink protocol names ss knows (its nl_proto_tab), or 0-255. */
-static bool netlink_proto(const char *s)
-{
-	static const char *const names[] = {
-		"rtnl", "unused", "usersock", "fw", "tcpdiag", "nflog", "xfrm",
-		"selinux", "iscsi", "audit", "fiblookup", "connector", "nft",
-		"ip6fw", "dec-rt", "uevent", "genl", "scsi-trans", "ecryptfs",
-		"rdma", "crypto",
-	};
-	unsigned long v;
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i]) == 0)
-			return true;
-	return get_uint(s, 255, &v) == 0;
-}
-
-/* link:PROTO[:DEV], netlink:PROTO[:PORT], vsock:CID[:PORT]: checked as ss
- * checks them; they match nothing here. */
-static int parse_foreign(struct term_ctx *t, char *addr, int fam,
-			 bool is_port)
+/* link:PROTO[:DEV], netlink:PROTO[:PORT], vsock:CID[:PORT] as ss reads
+ * them (parse_hostcond): the port (a device's index for link:, "kernel"
+ * is 0 for netlink:) and the protocol or CID as a 32-bit word in host
+ * order, the first word of the socket's address ss compares it with. */
+static int parse_foreign(struct term_ctx *t, struct hostcond *hc, char *addr,
+			 int fam, bool is_port)
 {
 	char *port = find_port(addr, is_port);
 	bool has_addr = !is_port && addr[0] && strcmp(addr, "*") != 0;
 	unsigned long v;
-	uint32_t idx;
-	int n;
+	uint32_t idx, word;
+	long proto;
 
-	if (fam == AF_VSOCK) {
-		if ((port && strcmp(port, "*") != 0 &&
-		     get_uint(port, UINT32_MAX, &v) < 0) ||
-		    (has_addr && get_uint(addr, UINT32_MAX, &v) < 0))
-			return fail(t, "not a vsock CID[:PORT]");
-		return 0;
+	if (port && *port && strcmp(port, "*") != 0) {
+		if (fam == AF_VSOCK) {
+			if (get_uint(port, UINT32_MAX, &v) < 0)
+				return fail(t, "not a vsock CID[:PORT]");
+			hc->port = (int)(uint32_t)v;
+		} else if (get_int(port, &hc->port) == 0) {
+			;
+		} else if (fam == AF_PACKET && term_dev(t, port, &idx) == 0 &&
+			   idx > 0) {
+			hc->port = (int)idx;
+		} else if (fam == AF_NETLINK && strcmp(port, "kernel") == 0) {
+			hc->port = 0;
+		} else {
+			return fail(t, fam == AF_PACKET ? "no such device" :
+				    "not a netlink port");
+		}
 	}
-	if (port && *port && strcmp(port, "*") != 0 && get_int(port, &n) < 0 &&
-	    !(fam == AF_PACKET ? term_dev(t, port, &idx) == 0 && idx > 0 :
-	      strcmp(port, "kernel") == 0))
-		return fail(t, fam == AF_PACKET ? "no such device" :
-			    "not a netlink port");
-	if (has_addr && !(fam == AF_PACKET ? link_proto(addr) :
-			  netlink_proto(addr)))
+	if (!has_addr)
+		return 0;
+	if (fam == AF_VSOCK) {
+		if (get_uint(addr, UINT32_MAX, &v) < 0)
+			return fail(t, "not a vsock CID[:PORT]");
+		proto = (long)v;
+	} else if ((proto = foreign_proto(addr, fam)) < 0) {
 		return fail(t, "not a protocol name or number");
+	}
+	word = (uint32_t)proto;
+	hc->naddrs = 1;
+	hc->addrs[0].family = fam;
+	hc->addrs[0].bits = 32;
+	memcpy(hc->addrs[0].addr, &word, 4);
 	return 0;
 }
 
@@ -385,7 +379,7 @@ struct hostcond *term_host(struct term_ctx *t, const char *tok, bool is_port)
 	if (fam == AF_UNIX)
 		r = (hc->pattern = strdup(addr)) ? 0 : fail(t, "out of memory");
 	else if (fam == AF_PACKET || fam == AF_NETLINK || fam == AF_VSOCK)
-		r = parse_foreign(t, addr, fam, is_port);
+		r = parse_foreign(t, hc, addr, fam, is_port);
 	else
 		r = parse_inet(t, hc, addr, fam, is_port);
 	free(copy);

@@ -9,6 +9,10 @@
 #define MEMBER(f) (((struct sock_record *)0)->f)
 #define SCALAR(f, e) \
 	{ #f, offsetof(struct sock_record, f), sizeof(MEMBER(f)), 1, e, 1 }
+/* A field codec 2 stores since format 4 (frames of older files have fewer
+ * columns: the decoder leaves these zero). */
+#define SINCE2(f, e) \
+	{ #f, offsetof(struct sock_record, f), sizeof(MEMBER(f)), 1, e, 2 }
 #define ARRAY(f, e) \
 	{ #f, offsetof(struct sock_record, f), sizeof(MEMBER(f)[0]), \
 	  sizeof(MEMBER(f)) / sizeof(MEMBER(f)[0]), e, 1 }
@@ -56,6 +60,16 @@ const struct field rec_fields[] = {
 	SCALAR(ccinfo_kind, ENC_RAW8),
 	SCALAR(icons_len, ENC_VARINT),
 	SCALAR(proc_count, ENC_VARINT),
+	SINCE2(lport32, ENC_VARINT),
+	SINCE2(rport32, ENC_VARINT),
+	SINCE2(laddr32, ENC_VARINT),
+	SINCE2(raddr32, ENC_VARINT),
+	SINCE2(groups, ENC_VARINT),
+	SINCE2(ethertype, ENC_VARINT),
+	SINCE2(pkt_version, ENC_VARINT),
+	SINCE2(pkt_copy_thresh, ENC_VARINT),
+	SINCE2(pkt_flags, ENC_VARINT),
+	SINCE2(fanout, ENC_VARINT),
 };
 
 const size_t REC_NFIELDS = sizeof(rec_fields) / sizeof(rec_fields[0]);
@@ -74,7 +88,7 @@ _Static_assert(sizeof(rec_blobs) / sizeof(rec_blobs[0]) == REC_NBLOBS,
 	       "REC_NBLOBS is out of date");
 
 /* A change to the record layout must be a conscious codec decision. */
-_Static_assert(sizeof(struct sock_record) == 232,
+_Static_assert(sizeof(struct sock_record) == 280,
 	       "struct sock_record changed: update the codec field table");
 
 /* The flattened record columns of a codec version; see recfields.h. */

@@ -29,7 +29,9 @@ enum sk_state {
 	SS_MAX_STATE
 };
 
-/* "tcp", "udp", "raw", "u_str", "u_dgr", "u_seq"; "?" when out of range. */
+/* "tcp", "udp", "raw", "u_str", "u_dgr", "u_seq", "mptcp", "sctp", "nl",
+ * "p_raw", "p_dgr", "v_str", "v_dgr", "v_seq", "xdp", "ti_st", "ti_dg",
+ * "ti_rd", "ti_sq"; "?" when out of range. */
 const char *netid_name(unsigned netid);
 /* Netid from its name; -1 if unknown. */
 int netid_from_name(const char *name);
@@ -42,6 +44,15 @@ const char *state_key(unsigned state);
  * ("established", "syn-sent", "syn-rcv", "time-wait", "closed",
  * "listening", "unknown"...), in any case; -1 if unknown. */
 int state_from_name(const char *name);
+
+/* ss's name of a netlink protocol ("rtnl", "genl"...), or NULL; and the
+ * protocol of a name, or -1. */
+const char *netlink_proto_name(unsigned proto);
+int netlink_proto_from_name(const char *name);
+/* ss's name of an ethertype (host order: "ip", "ipv6"...), or NULL; and
+ * the ethertype of a name (any case, as ss reads them), or -1. */
+const char *ethertype_name(unsigned type);
+int ethertype_from_name(const char *name);
 
 /* Timer name as ss -o prints it: "on", "keepalive", "timewait", "persist"... */
 const char *timer_name(unsigned timer);

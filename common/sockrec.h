@@ -31,8 +31,25 @@ enum sr_netid {
 	NETID_U_STR = 3,
 	NETID_U_DGR = 4,
 	NETID_U_SEQ = 5,
+	NETID_MPTCP = 6,
+	NETID_SCTP = 7,
+	NETID_NETLINK = 8,      /* ss "nl" */
+	NETID_P_RAW = 9,        /* AF_PACKET SOCK_RAW */
+	NETID_P_DGR = 10,       /* AF_PACKET SOCK_DGRAM */
+	NETID_V_STR = 11,       /* AF_VSOCK SOCK_STREAM */
+	NETID_V_DGR = 12,
+	NETID_V_SEQ = 13,       /* ss 6.1 prints "???" for it */
+	NETID_XDP = 14,
+	NETID_TI_ST = 15,       /* TIPC SOCK_STREAM */
+	NETID_TI_DG = 16,
+	NETID_TI_RD = 17,
+	NETID_TI_SQ = 18,
 	NETID_COUNT
 };
+
+/* The netids with a count column of their own in the frame table (tcp ..
+ * u_seq, format 1); the later ones are counted in frame_count only. */
+#define NETID_FRAME_COLS 6
 
 /* Which optional kernel attributes were present for a record. Stored on disk. */
 enum sr_has {
@@ -51,6 +68,14 @@ enum sr_has {
 	SR_HAS_CONG     = 1u << 12, /* INET_DIAG_CONG */
 	SR_HAS_MEMINFO  = 1u << 13, /* INET_DIAG_MEMINFO (tcp mem:) */
 	SR_HAS_ICONS    = 1u << 14, /* UNIX_DIAG_ICONS (listener; may be empty) */
+	SR_HAS_PKTINFO  = 1u << 15, /* PACKET_DIAG_INFO: pkt_* fields */
+	SR_HAS_FANOUT   = 1u << 16, /* PACKET_DIAG_FANOUT */
+	SR_HAS_CONNECTED = 1u << 17, /* netlink: NETLINK_CONNECTED; tipc:
+				      * TIPC_NLA_SOCK_CON (a peer) */
+	SR_HAS_GROUPS   = 1u << 18, /* NETLINK_DIAG_GROUPS */
+	SR_HAS_ASSOC    = 1u << 19, /* SCTP association (not an endpoint):
+				     * state is SCTP_STATE_* numbering */
+	SR_HAS_XDPINFO  = 1u << 20, /* XDP_DIAG_INFO: ifindex, queue id */
 };
 
 /* The cookie of a RAW socket read from /proc/net/raw{,6} (kernels without
@@ -68,7 +93,8 @@ struct sock_record {
 	uint64_t cgroup_id;     /* cgroup v2 id */
 	uint32_t has;           /* enum sr_has bits */
 	uint8_t  netid;         /* enum sr_netid */
-	uint8_t  family;        /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t  family;        /* AF_INET, AF_INET6, AF_UNIX, AF_NETLINK,
+				 * AF_PACKET, AF_VSOCK, AF_XDP, AF_TIPC */
 	uint8_t  state;         /* kernel TCP_* numbering (TCP_ESTABLISHED=1..) */
 	uint8_t  timer;         /* idiag_timer: 0 off,1 on,2 keepalive,3 timewait,4 probe */
 	uint8_t  retrans;       /* idiag_retrans */
@@ -76,7 +102,8 @@ struct sock_record {
 	uint8_t  tos;           /* IPv4 TOS */
 	uint8_t  tclass;        /* IPv6 traffic class */
 	uint8_t  v6only;
-	uint8_t  protocol;      /* IPPROTO_* for raw sockets (idiag sport), else 0 */
+	uint8_t  protocol;      /* IPPROTO_* for raw sockets (idiag sport);
+				 * netlink protocol (NETLINK_ROUTE ...) */
 	uint16_t sport;         /* host byte order */
 	uint16_t dport;
 	uint32_t expires_ms;    /* idiag_expires */
@@ -106,6 +133,21 @@ struct sock_record {
 	uint32_t icons_len;     /* its length in bytes; 0 when absent */
 	uint32_t proc_first;    /* index into procs */
 	uint32_t proc_count;
+	/* The families without IP ports (codec 2 columns since format 4).
+	 * Which family uses which field: */
+	uint32_t lport32;       /* netlink portid (signed), vsock local port,
+				 * xdp queue id, tipc socket reference */
+	uint32_t rport32;       /* netlink dst portid, vsock peer port,
+				 * tipc peer reference */
+	uint32_t laddr32;       /* vsock local cid, tipc node */
+	uint32_t raddr32;       /* netlink dst group, vsock peer cid, tipc
+				 * peer node */
+	uint64_t groups;        /* netlink multicast groups (first 64) */
+	uint16_t ethertype;     /* packet protocol, host order (3: all) */
+	uint32_t pkt_version;   /* PACKET_DIAG_INFO pdi_version */
+	uint32_t pkt_copy_thresh; /* pdi_copy_thresh */
+	uint32_t pkt_flags;     /* pdi_flags (PDI_RUNNING ...) */
+	uint32_t fanout;        /* PACKET_DIAG_FANOUT: id | type << 16 */
 };
 
 /* One owner of a socket, as `ss -p` prints users:(("comm",pid=P,fd=F)). */

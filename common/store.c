@@ -582,7 +582,7 @@ static void row_info(sqlite3_stmt *q, struct frame_info *fi)
 	fi->netns_ino = (uint64_t)sqlite3_column_int64(q, 2);
 	fi->codec = (uint32_t)sqlite3_column_int64(q, 3);
 	fi->total = (uint32_t)sqlite3_column_int64(q, 4);
-	for (int i = 0; i < NETID_COUNT; i++)
+	for (int i = 0; i < NETID_FRAME_COLS; i++)
 		fi->counts[i] = (uint32_t)sqlite3_column_int64(q, 5 + i);
 	fi->blob_bytes = (size_t)sqlite3_column_int64(q, 11);
 	fi->key = sqlite3_column_int64(q, 12);

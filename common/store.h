@@ -45,7 +45,8 @@ struct frame_info {
 	int64_t id;
 	int64_t time_ns;                 /* wall clock UTC */
 	uint32_t total;                  /* sockets in the frame */
-	uint32_t counts[NETID_COUNT];    /* per netid */
+	uint32_t counts[NETID_FRAME_COLS]; /* per netid, tcp .. u_seq (the
+					    * frame table's columns) */
 	uint32_t codec;
 	uint64_t netns_ino;
 	size_t blob_bytes;

@@ -136,7 +136,7 @@ static int64_t insert_frame(struct store *st, const struct snapshot *s,
 	sqlite3_bind_int(q, 4, codec);
 	sqlite3_bind_int64(q, 5, key);
 	sqlite3_bind_int64(q, 6, (int64_t)s->nrecs);
-	for (int i = 0; i < NETID_COUNT; i++)
+	for (int i = 0; i < NETID_FRAME_COLS; i++)
 		sqlite3_bind_int64(q, 7 + i, counts[i]);
 	sqlite3_bind_int64(q, 13, took_ns / 1000);
 	sqlite3_bind_int64(q, 14, (int64_t)len);

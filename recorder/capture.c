@@ -1,12 +1,12 @@
 /*
  * capture.c — per namespace, read the kernel's socket counters, then run
- * every dump in ss order (unix, raw, udp, tcp; IPv4 before IPv6; raw from
- * /proc/net/raw{,6} when the kernel lacks raw_diag) but those the
- * counters say would find nothing (no TCP socket in use nor in
- * TIME-WAIT, no UDP, no raw socket: the kernel walks its global hash
- * tables for each namespace's dump, so an empty namespace costs little
- * only this way; a socket opened meanwhile is seen at the next tick, as
- * one opened just after a dump), while a
+ * every dump in ss order (netlink, packet, unix, raw, udp, tcp, sctp,
+ * vsock, tipc, xdp, mptcp; IPv4 before IPv6; raw from /proc/net/raw{,6}
+ * when the kernel lacks raw_diag) but those the counters say would find
+ * nothing (no TCP socket in use nor in TIME-WAIT, no UDP, no raw socket:
+ * the kernel walks its global hash tables for each namespace's dump, so an
+ * empty namespace costs little only this way; a socket opened meanwhile is
+ * seen at the next tick, as one opened just after a dump), while a
  * second thread brings the owner cache up to date from /proc; then put
  * each namespace's records in cookie order, drop the duplicates a
  * non-atomic dump can produce, and attach owner processes to all of them
@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 
 #include "capture.h"
+#include "dump_family.h"
 #include "dump_inet.h"
 #include "dump_unix.h"
 #include "procnet.h"
@@ -35,7 +36,8 @@
 
 struct dump_kind {
 	const char *name;
-	int family;             /* AF_UNIX for the unix dump */
+	int family;             /* AF_INET(6): inet_diag; else the family's
+				 * own diag */
 	int protocol;
 	uint32_t empty_when;    /* kstat ids (bits): when the namespace's
 				 * counters read all of them as 0, the dump
@@ -49,6 +51,8 @@ struct dump_kind {
 #define RAW_COUNTERS (KS(KS_RAW_INUSE) | KS(KS_RAW6_INUSE))
 
 static const struct dump_kind dumps[CAPTURE_NDUMPS] = {
+	{ "netlink", AF_NETLINK, 0, 0 },
+	{ "packet", AF_PACKET, 0, 0 },
 	{ "unix", AF_UNIX, 0, 0 },
 	{ "raw", AF_INET, IPPROTO_RAW, RAW_COUNTERS },
 	{ "raw6", AF_INET6, IPPROTO_RAW, RAW_COUNTERS },
@@ -56,7 +60,35 @@ static const struct dump_kind dumps[CAPTURE_NDUMPS] = {
 	{ "udp6", AF_INET6, IPPROTO_UDP, UDP_COUNTERS },
 	{ "tcp", AF_INET, IPPROTO_TCP, TCP_COUNTERS },
 	{ "tcp6", AF_INET6, IPPROTO_TCP, TCP_COUNTERS },
+	{ "sctp", AF_INET, IPPROTO_SCTP, 0 },
+	{ "sctp6", AF_INET6, IPPROTO_SCTP, 0 },
+	{ "vsock", AF_VSOCK, 0, 0 },
+	{ "tipc", AF_TIPC, 0, 0 },
+	{ "xdp", AF_XDP, 0, 0 },
+	{ "mptcp", AF_INET, IPPROTO_MPTCP, TCP_COUNTERS },
+	{ "mptcp6", AF_INET6, IPPROTO_MPTCP, TCP_COUNTERS },
 };
+
+/* Run dump i's request into s. */
+static int dispatch(struct capture *c, size_t i, struct snapshot *s)
+{
+	switch (dumps[i].family) {
+	case AF_UNIX:
+		return dump_unix(&c->nl, s);
+	case AF_NETLINK:
+		return dump_netlink(&c->nl, s);
+	case AF_PACKET:
+		return dump_packet(&c->nl, s);
+	case AF_VSOCK:
+		return dump_vsock(&c->nl, s);
+	case AF_TIPC:
+		return dump_tipc(&c->nl, s);
+	case AF_XDP:
+		return dump_xdp(&c->nl, s);
+	default:
+		return dump_inet(&c->nl, dumps[i].family, dumps[i].protocol, s);
+	}
+}
 
 /* The time on clock id in ns. */
 static int64_t clock_ns(clockid_t id)
@@ -177,10 +209,7 @@ static int run_dump(struct capture *c, size_t i, struct snapshot *s, int home)
 		if (err < 0)
 			return err;
 	}
-	if (dumps[i].family == AF_UNIX)
-		err = dump_unix(&c->nl, s);
-	else
-		err = dump_inet(&c->nl, dumps[i].family, dumps[i].protocol, s);
+	err = dispatch(c, i, s);
 	if (err < 0)
 		s->nrecs = before;
 	if (err == -ENOENT && dumps[i].protocol == IPPROTO_RAW) {
@@ -192,12 +221,24 @@ static int run_dump(struct capture *c, size_t i, struct snapshot *s, int home)
 	return err;
 }
 
-/* Report a dump's failure when it differs from the last one reported. */
+/* Report a dump's failure when it differs from the last one reported for
+ * this namespace; a family the kernel lacks (ENOENT) is the same in every
+ * namespace and is reported once per process. */
 static void report(struct capture *c, size_t i, int err)
 {
+	static int missing_reported[CAPTURE_NDUMPS];
+
+	if (err == -ENOENT && missing_reported[i]) {
+		c->last_err[i] = err;
+		return;
+	}
+	if (err == -ENOENT)
+		missing_reported[i] = 1;
 	if (err < 0 && err != c->last_err[i])
-		fprintf(stderr, "sockhistd: %s: %s dump: %s\n", c->label,
-			dumps[i].name, strerror(-err));
+		fprintf(stderr, "sockhistd: %s: %s dump: %s%s\n", c->label,
+			dumps[i].name, strerror(-err), err == -ENOENT ?
+			" (the kernel has no sock_diag support for it; "
+			"left out)" : "");
 	c->last_err[i] = err;
 }
 
@@ -241,9 +282,15 @@ static int run_dumps(struct capture *c, struct snapshot *s, int home)
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	c->kstat_ns = t1 - t0;
 	for (i = 0; i < CAPTURE_NDUMPS; i++) {
+		if (c->retry_in[i] > 0) {
+			c->retry_in[i]--;
+			continue;
+		}
 		err = known_empty(i, &s->kstat) ? 0 : run_dump(c, i, s, home);
 		if (err == -ENOMEM)
 			return err;
+		if (err == -ENOENT)
+			c->retry_in[i] = CAPTURE_RETRY_MISSING;
 		report(c, i, err);
 		if (err == 0)
 			ok++;

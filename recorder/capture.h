@@ -27,7 +27,11 @@
 #include "sockrec.h"
 #include "sockstat.h"
 
-#define CAPTURE_NDUMPS 7
+#define CAPTURE_NDUMPS 16
+/* Snapshots to leave out a dump the kernel has no diag module for
+ * (ENOENT) before asking again: each request makes the kernel try to load
+ * the module (a modprobe run). */
+#define CAPTURE_RETRY_MISSING 60
 
 struct capture {
 	uint64_t netns_ino;
@@ -37,6 +41,7 @@ struct capture {
 	int kfd[SOCKSTAT_NFILES];       /* sockstat, sockstat6, snmp */
 	int rawfd[2];                   /* /proc/net/raw, raw6 */
 	int last_err[CAPTURE_NDUMPS];   /* last reported failure per dump */
+	int retry_in[CAPTURE_NDUMPS];   /* snapshots to skip a missing one */
 	int last_kstat_err;             /* and of reading the counters */
 	int64_t dump_ns;        /* last snapshot's time in the dumps */
 	int64_t kstat_ns;       /* reading the kernel's counters */

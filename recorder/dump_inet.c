@@ -1,12 +1,18 @@
 /*
- * dump_inet.c — TCP, UDP and RAW sockets of one address family from
- * inet_diag, decoded into socket records.
+ * dump_inet.c — TCP, UDP, RAW, SCTP and MPTCP sockets of one address family
+ * from inet_diag, decoded into socket records.
  *
  * The request asks for every TCP state ss knows (bits 0..TCP_NEW_SYN_RECV,
  * like `ss -a`) and for all eight extensions that fit the request's 8-bit
  * mask; the kernel adds CLASS_ID (with TCLASS), CGROUP_ID, SKV6ONLY and MARK
  * by itself.  Raw sockets are dumped with sdiag_protocol = IPPROTO_RAW, as ss
- * does; their idiag_sport holds the socket's IP protocol number.
+ * does; their idiag_sport holds the socket's IP protocol number.  MPTCP's
+ * protocol number (262) does not fit the request's 8-bit field: as ss does,
+ * the request names TCP and adds INET_DIAG_REQ_PROTOCOL.  SCTP sends an
+ * endpoint and then its associations under the same inode (ss tells them
+ * apart that way); an association's state is SCTP_STATE_* numbering.
+ * INET_DIAG_INFO is kept for TCP only (MPTCP and SCTP send their own
+ * structs there, which nothing prints yet).
  */
 #include <errno.h>
 #include <string.h>
@@ -31,6 +37,7 @@
 
 struct inet_dump {
 	int protocol;
+	uint32_t last_inode;    /* SCTP: the previous message's inode */
 	struct snapshot *s;
 };
 
@@ -44,6 +51,10 @@ static int inet_netid(int protocol)
 		return NETID_UDP;
 	case IPPROTO_RAW:
 		return NETID_RAW;
+	case IPPROTO_MPTCP:
+		return NETID_MPTCP;
+	case IPPROTO_SCTP:
+		return NETID_SCTP;
 	default:
 		return -1;
 	}
@@ -184,7 +195,7 @@ static int fill_pooled(struct sock_record *r, const struct nlattr **tb,
 		r->has |= SR_HAS_CONG;
 	}
 	a = tb[INET_DIAG_INFO];
-	if (a && mnl_attr_get_payload_len(a) > 0) {
+	if (a && mnl_attr_get_payload_len(a) > 0 && r->netid == NETID_TCP) {
 		off = snapshot_add_bytes(s, mnl_attr_get_payload(a),
 					 mnl_attr_get_payload_len(a));
 		if (off < 0)
@@ -197,6 +208,12 @@ static int fill_pooled(struct sock_record *r, const struct nlattr **tb,
 
 int inet_parse_msg(const struct nlmsghdr *nlh, int protocol,
 		   struct snapshot *s)
+{
+	return inet_parse_one(nlh, protocol, NULL, s);
+}
+
+int inet_parse_one(const struct nlmsghdr *nlh, int protocol,
+		   uint32_t *last_inode, struct snapshot *s)
 {
 	const struct nlattr *tb[INET_DIAG_MAX + 1];
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
@@ -211,6 +228,11 @@ int inet_parse_msg(const struct nlmsghdr *nlh, int protocol,
 		return -EBADMSG;
 	memset(&r, 0, sizeof(r));
 	fill_header(&r, m, protocol);
+	if (protocol == IPPROTO_SCTP && last_inode) {
+		if (*last_inode && *last_inode == m->idiag_inode)
+			r.has |= SR_HAS_ASSOC;
+		*last_inode = m->idiag_inode;
+	}
 	if (fill_scalars(&r, tb) < 0)
 		return -EBADMSG;
 	fill_memory(&r, tb);
@@ -229,20 +251,32 @@ static int inet_msg(const struct nlmsghdr *nlh, void *arg)
 {
 	struct inet_dump *d = arg;
 
-	return inet_parse_msg(nlh, d->protocol, d->s);
+	return inet_parse_one(nlh, d->protocol, &d->last_inode, d->s);
 }
 
 int dump_inet(struct nl_conn *c, int family, int protocol, struct snapshot *s)
 {
-	struct inet_diag_req_v2 req;
+	struct {
+		struct inet_diag_req_v2 req;
+		struct nlattr proto_hdr;
+		uint32_t proto;
+	} q;
 	struct inet_dump d = { .protocol = protocol, .s = s };
+	size_t len = sizeof(q.req);
 
 	if (inet_netid(protocol) < 0)
 		return -EINVAL;
-	memset(&req, 0, sizeof(req));
-	req.sdiag_family = (uint8_t)family;
-	req.sdiag_protocol = (uint8_t)protocol;
-	req.idiag_ext = (uint8_t)INET_EXTS;
-	req.idiag_states = ALL_STATES;
-	return nl_dump(c, &req, sizeof(req), inet_msg, &d);
+	memset(&q, 0, sizeof(q));
+	q.req.sdiag_family = (uint8_t)family;
+	q.req.sdiag_protocol = (uint8_t)protocol;
+	q.req.idiag_ext = (uint8_t)INET_EXTS;
+	q.req.idiag_states = ALL_STATES;
+	if (protocol > 255) {
+		q.req.sdiag_protocol = IPPROTO_TCP;
+		q.proto_hdr.nla_len = NLA_HDRLEN + sizeof(q.proto);
+		q.proto_hdr.nla_type = INET_DIAG_REQ_PROTOCOL;
+		q.proto = (uint32_t)protocol;
+		len = sizeof(q);
+	}
+	return nl_dump(c, &q, len, inet_msg, &d);
 }

@@ -26,6 +26,11 @@ int inet_parse_msg(const struct nlmsghdr *nlh, int protocol,
 
 /* Copy a SK_MEMINFO array attribute (u32 words, as many as the kernel sent,
  * at most SR_SKMEM_MAX) into r and set SR_HAS_SKMEM.  Shared with unix. */
+/* inet_parse_msg within a dump: *last_inode carries the previous
+ * message's inode, which tells SCTP associations from endpoints. */
+int inet_parse_one(const struct nlmsghdr *nlh, int protocol,
+		   uint32_t *last_inode, struct snapshot *s);
+
 void diag_take_skmem(struct sock_record *r, const struct nlattr *a);
 
 #endif

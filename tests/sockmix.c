@@ -52,6 +52,18 @@
  *                             a UDP socket bound to LADDR:PORT (IPv6 only
  *                             unless LADDR is v4-mapped), connected to
  *                             RADDR:RPORT when given; answers "udp PORT"
+ *   packet TYPE PROTO [DEV]   a packet socket (TYPE raw or dgram) for
+ *                             ethertype PROTO (0x0003: all), bound to DEV
+ *                             when given; answers "packet TYPE"
+ *   netlink PROTO GROUPS [PEERGROUP]
+ *                             a netlink socket of protocol PROTO bound with
+ *                             the multicast GROUPS mask, connected to the
+ *                             kernel's PEERGROUP when given; answers
+ *                             "netlink PROTO"
+ *   mptcp ADDR PORT           an MPTCP listener on ADDR:PORT and one
+ *                             connection to it; answers "mptcp PORT", or
+ *                             "mptcp unsupported" when the kernel refuses
+ *                             IPPROTO_MPTCP
  *   churn                     from now on, every 10 ms, move a varying
  *                             amount of data over every open connection,
  *                             draining it every other round, so queues and
@@ -59,6 +71,9 @@
  *                             "churning"
  */
 #include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <net/if.h>
 #include <err.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -504,6 +519,65 @@ static void churn_round(unsigned round)
 	}
 }
 
+/* "packet TYPE PROTO [DEV]": a packet socket, bound to DEV if given. */
+static void cmd_packet(const char *type, unsigned proto, const char *dev)
+{
+	int t = strcmp(type, "raw") == 0 ? SOCK_RAW :
+		strcmp(type, "dgram") == 0 ? SOCK_DGRAM : -1;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int fd;
+
+	if (t < 0)
+		errx(2, "packet: bad type %s", type);
+	fd = xsocket(AF_PACKET, t, htons((uint16_t)proto));
+	if (dev) {
+		sll.sll_protocol = htons((uint16_t)proto);
+		sll.sll_ifindex = (int)if_nametoindex(dev);
+		if (!sll.sll_ifindex ||
+		    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+			err(1, "packet: bind %s", dev);
+	}
+	printf("packet %s\n", type);
+}
+
+/* "netlink PROTO GROUPS [PEERGROUP]": a bound (maybe connected) netlink
+ * socket. */
+static void cmd_netlink(unsigned proto, unsigned long groups, long peer)
+{
+	struct sockaddr_nl a = { .nl_family = AF_NETLINK };
+	int fd = xsocket(AF_NETLINK, SOCK_RAW, (int)proto);
+
+	a.nl_groups = (uint32_t)groups;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		err(1, "netlink: bind");
+	if (peer >= 0) {
+		a.nl_groups = (uint32_t)peer;
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+			err(1, "netlink: connect");
+	}
+	printf("netlink %u\n", proto);
+}
+
+/* "mptcp ADDR PORT": an MPTCP listener and a connection to it. */
+static void cmd_mptcp(const char *addr, unsigned port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(&ss, AF_INET, addr, (uint16_t)port);
+	int l = socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP), c;
+
+	if (l < 0) {
+		printf("mptcp unsupported\n");
+		return;
+	}
+	if (bind(l, (struct sockaddr *)&ss, len) < 0 || listen(l, 16) < 0)
+		err(1, "mptcp: listen");
+	c = xsocket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+	if (connect(c, (struct sockaddr *)&ss, len) < 0 ||
+	    accept(l, NULL, NULL) < 0)
+		err(1, "mptcp: connect");
+	printf("mptcp %u\n", port);
+}
+
 /* Run one command line; exits 2 on a bad one. */
 static void command(char *line, int *churning)
 {
@@ -548,6 +622,13 @@ static void command(char *line, int *churning)
 	else if ((k = sscanf(line, "udp %63s %u %63s %u", a, &port, c,
 			     &rport)) == 2 || k == 4)
 		cmd_udp(a, port, k == 4 ? c : NULL, k == 4 ? rport : 0);
+	else if ((k = sscanf(line, "packet %63s %li %63s", a, &value, b)) >= 2)
+		cmd_packet(a, (unsigned)value, k == 3 ? b : NULL);
+	else if ((k = sscanf(line, "netlink %u %li %li", &port, &value,
+			     &n)) >= 2)
+		cmd_netlink(port, (unsigned long)value, k == 3 ? n : -1);
+	else if (sscanf(line, "mptcp %63s %u", a, &port) == 2)
+		cmd_mptcp(a, port);
 	else if (strcmp(line, "churn") == 0) {
 		*churning = 1;
 		printf("churning\n");

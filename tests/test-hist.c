@@ -1081,11 +1081,13 @@ static void test_netid_state_selection(void **state)
 		bool ok;
 		uint32_t netids, states;
 	} cases[] = {
-		{ { NULL }, true, 0x3f, 0x1fff },
+		{ { NULL }, true, 0x7fff, 0x1fff }, /* ss's "all": no tipc */
 		{ { "-t", "state", "listening" }, true, 0x1, 1u << 10 },
 		{ { "-t", "-x" }, true, 0x39, 0x1fff },
 		{ { "-u", "state", "syn-recv" }, true, 0x2, 0x1008 },
-		{ { "-l" }, true, 0x3f, (1u << 10) | (1u << 7) },
+		{ { "-l" }, true, 0x7fff, (1u << 10) | (1u << 7) },
+		{ { "-0" }, true, 0x600, 0x1fff },
+		{ { "-M", "-S" }, true, 0xc0, 0x1fff },
 		{ { "-4" }, false, 0, 0 },
 		{ { "-t", "-6" }, false, 0, 0 },
 		{ { "-x", "-4" }, false, 0, 0 },

@@ -55,7 +55,7 @@ static void sort_dedupe_keeps_one_per_cookie(void **state)
 		struct sock_record *r = snapshot_add_record(&s);
 		assert_non_null(r);
 		r->cookie = cookies[i];
-		r->netid = (uint8_t)(cookies[i] % NETID_COUNT);
+		r->netid = (uint8_t)(cookies[i] % NETID_FRAME_COLS);
 	}
 	snapshot_sort_dedupe(&s);
 	assert_int_equal(s.nrecs, 5);
@@ -99,7 +99,10 @@ static void names_match_ss(void **state)
 	assert_int_equal(state_from_name("bogus"), -1);
 	assert_string_equal(netid_name(NETID_U_SEQ), "u_seq");
 	assert_int_equal(netid_from_name("raw"), NETID_RAW);
-	assert_int_equal(netid_from_name("sctp"), -1);
+	assert_int_equal(netid_from_name("sctp"), NETID_SCTP);
+	assert_string_equal(netid_name(NETID_NETLINK), "nl");
+	assert_int_equal(netid_from_name("p_dgr"), NETID_P_DGR);
+	assert_int_equal(netid_from_name("dccp"), -1);
 	assert_string_equal(timer_name(3), "timewait");
 	assert_string_equal(timer_name(99), "unknown");
 }

@@ -68,7 +68,7 @@ static void make_snapshot(struct snapshot *s, int64_t t, unsigned n)
 		uint8_t tcpi[104];
 		r->cookie = 1000 + i * 3;
 		r->inode = 50000 + i;
-		r->netid = (uint8_t)(i % NETID_COUNT);
+		r->netid = (uint8_t)(i % NETID_FRAME_COLS);
 		r->sport = (uint16_t)(1000 + i);
 		memset(tcpi, (int)i, sizeof(tcpi));
 		r->tcpi_off = (uint32_t)snapshot_add_bytes(s, tcpi, sizeof(tcpi));

@@ -41,8 +41,9 @@ n=$("$SOCKHIST" --db "$DB" snapshots --format csv | tail -n +2 | wc -l)
 [ "$n" -ge $((ticks - 2)) ] && [ "$n" -le "$ticks" ] ||
 	fail "expected $((ticks - 2))-$ticks snapshots in $(( (t1 - t0) / 1000000 )) ms at 200ms, got $n"
 
-# One log line at start (where it writes), none per snapshot.
-lines=$(wc -l <"$WORK/d.err")
+# One log line at start (where it writes), none per snapshot; a family the
+# kernel has no sock_diag support for is reported once (families.sh).
+lines=$(grep -vc 'no sock_diag support for it; left out)$' "$WORK/d.err" || true)
 [ "$lines" -le 2 ] || { fail "sockhistd logged $lines lines for $n quiet snapshots"; cat "$WORK/d.err"; }
 grep -q "$DB" "$WORK/d.err" || fail "start-up line does not say where it writes"
 

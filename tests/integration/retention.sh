@@ -59,7 +59,7 @@ whole_chains() {
 		NOT EXISTS (SELECT 1 FROM frame k WHERE k.id = frame.key))')
 	[ -z "$bad" ] || fail "$db: chains without their keyframe: $bad"
 	for id in "$lo" "$hi"; do
-		if "$SOCKHIST" --db "$db" show --snapshot "$id" -tuwxanH >"$WORK/show" 2>"$WORK/err"; then
+		if "$SOCKHIST" --db "$db" show --snapshot "$id" -anH -A all,tipc >"$WORK/show" 2>"$WORK/err"; then
 			total=$(q "$db" "SELECT total FROM frame WHERE id = $id")
 			[ "$(wc -l <"$WORK/show")" -eq "$total" ] ||
 				fail "$db: snapshot $id shows $(wc -l <"$WORK/show") sockets, its frame says $total"
