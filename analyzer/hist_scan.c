@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 
+#include "cgpath.h"
 #include "hist_scan.h"
 #include "options.h"
 
@@ -23,6 +24,7 @@ static int scan_frame(const struct frame_info *fi, const struct snapshot *s,
 	struct scan *x = arg;
 	int r = hist_fold_begin(x->f, fi->time_ns);
 
+	cgpath_frame(fi);
 	(void)c;
 	for (size_t i = 0; r == 0 && i < s->nrecs; i++) {
 		const struct sock_record *rec = &s->recs[i];

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "cgpath.h"
 #include "cmd.h"
 #include "db.h"
 #include "options.h"
@@ -210,6 +211,7 @@ static int scan_frame(const struct frame_info *fi, const struct snapshot *s,
 	struct scan *x = arg;
 	size_t i = 0;
 
+	cgpath_frame(fi);
 	x->frames++;
 	while (i < s->nrecs && !sock_select_match(&x->a->sel, s, &s->recs[i]))
 		i++;

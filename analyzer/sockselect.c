@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cgpath.h"
 #include "options.h"
 #include "sockenum.h"
 #include "sockselect.h"
@@ -194,7 +195,8 @@ int sock_select_finish(struct sock_select *sel, int n, char **operands,
 		       enum sel_default def)
 {
 	char err[320], *text = NULL;
-	struct filter_ctx ctx = { .preferred = sel->preferred };
+	struct filter_ctx ctx = { .preferred = sel->preferred,
+				  .cgroup_is = cgpath_is };
 	uint32_t states;
 
 	if (sel->filter_file && !(text = read_filter_file(sel->filter_file)))

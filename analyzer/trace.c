@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cgpath.h"
 #include "cmd.h"
 #include "db.h"
 #include "options.h"
@@ -329,6 +330,7 @@ static int trace_frame(const struct frame_info *fi, const struct snapshot *s,
 	const struct sock_record *r;
 	struct trace_sample sample;
 
+	cgpath_frame(fi);
 	if (fi->netns_ino != t->netns_ino || fi->id < t->first ||
 	    (t->last && fi->id > t->last))
 		return 0;

@@ -50,6 +50,7 @@ struct frame_info {
 	size_t blob_bytes;
 	int64_t key;                     /* id of its chain's keyframe */
 	uint32_t took_us;                /* capture + encode time; 0 unknown */
+	int64_t boot;                    /* boot row (cgroup ids are per boot) */
 };
 
 /* The writer's housekeeping (sockhistd --retain, --max-size,
@@ -90,6 +91,19 @@ void store_set_limits(struct store *st, const struct store_limits *lim);
  * full (the database stays consistent: the transaction is rolled back, and
  * the next frame starts a new chain). */
 int64_t store_append(struct store *st, const struct snapshot *s);
+
+/* One cgroup id's path, for store_put_cgroups (path NULL: no cgroup2 was
+ * mounted where the recorder runs). */
+struct store_cgroup {
+	uint64_t id;
+	const char *path;
+};
+
+/* Record the paths of cgroup ids first seen in this boot (the cgroup
+ * table; ids already there are kept) in one transaction.  Returns 0 or a
+ * negative code. */
+int store_put_cgroups(struct store *st, const struct store_cgroup *v,
+		      size_t n);
 
 /* Call fn for every frame in id order; stops early if fn returns non-zero and
  * returns that value.  Returns 0 or a negative code. */

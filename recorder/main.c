@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "capture.h"
+#include "cgmap.h"
 #include "store.h"
 #include "timeexpr.h"
 
@@ -38,6 +39,7 @@ struct recorder {
 	struct capture cap;
 	struct snapshot snap;
 	struct store *st;
+	struct cgmap *cg;       /* cgroup id -> path, stored once per id */
 	int last_capture_err;   /* last logged failures, to log each once */
 	int last_store_err;
 	int overrunning;
@@ -206,6 +208,23 @@ static void wait_until(int64_t deadline, const sigset_t *waitmask)
 	}
 }
 
+/* Store the paths of the cgroup ids the snapshot uses for the first time.
+ * Returns 0 or a negative code (the ids are stored at the next try). */
+static int store_cgroups(struct recorder *r)
+{
+	const struct store_cgroup *v;
+	size_t n;
+	int err = cgmap_update(r->cg, &r->snap, time_mono_ns());
+
+	if (err < 0)
+		return err;
+	n = cgmap_new_entries(r->cg, &v);
+	err = store_put_cgroups(r->st, v, n);
+	if (err == 0)
+		cgmap_done(r->cg);
+	return err;
+}
+
 /* Take one snapshot and append it; failures are logged when they start
  * and the recorder carries on. */
 static void tick(struct recorder *r)
@@ -224,7 +243,9 @@ static void tick(struct recorder *r)
 		return;
 	}
 	r->last_capture_err = 0;
-	id = store_append(r->st, &r->snap);
+	id = store_cgroups(r);
+	if (id == 0)
+		id = store_append(r->st, &r->snap);
 	if (id < 0) {
 		if ((int)id != r->last_store_err)
 			fprintf(stderr, "sockhistd: %s: %s (will retry)\n",
@@ -323,6 +344,11 @@ static int open_all(struct recorder *r)
 		fprintf(stderr, "sockhistd: netlink sock_diag: %s\n", strerror(-ret));
 		return -1;
 	}
+	ret = cgmap_new(NULL, &r->cg);
+	if (ret < 0) {
+		fprintf(stderr, "sockhistd: cgroup map: %s\n", strerror(-ret));
+		return -1;
+	}
 	ret = snapshot_init(&r->snap);
 	if (ret < 0) {
 		fprintf(stderr, "sockhistd: snapshot: %s\n", strerror(-ret));
@@ -335,6 +361,7 @@ static int open_all(struct recorder *r)
 static void close_all(struct recorder *r)
 {
 	snapshot_free(&r->snap);
+	cgmap_free(r->cg);
 	capture_close(&r->cap);
 	if (r->st)
 		store_close(r->st);

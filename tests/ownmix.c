@@ -162,10 +162,11 @@ static void holder_run(int ctl)
 }
 
 /* Fork a holder with a control socketpair; in the child, join cgroup dir
- * cg (if set), open own sockets if own is set, then serve.  Returns the
- * holder's pid in the parent. */
+ * cg (if set), open own sockets if own is set, say so, then serve.
+ * Returns the holder's pid in the parent once it is ready. */
 static pid_t fork_holder(int own, const char *cg)
 {
+	char ready;
 	int sv[2];
 	pid_t pid;
 
@@ -191,9 +192,14 @@ static pid_t fork_holder(int own, const char *cg)
 			bound_any(SOCK_DGRAM);
 			bound_any(SOCK_STREAM);
 		}
+		if (write(sv[1], "r", 1) != 1)
+			_exit(1);
 		holder_run(sv[1]);
 	}
 	close(sv[1]);
+	if (read(sv[0], &ready, 1) != 1)
+		errx(1, "holder %d failed to start%s%s", pid, cg ? " in " : "",
+		     cg ? cg : "");
 	holders[nholders++] = (struct holder){ .pid = pid, .ctl = sv[0] };
 	return pid;
 }

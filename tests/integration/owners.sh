@@ -17,7 +17,7 @@ mix_start
 # ip netns exec execs the recorder: REC_PID is sockhistd's.
 ip netns exec "$NS" "$SOCKHISTD" --interval 200ms --db "$DB" 2>"$WORK/d.err" &
 REC_PID=$!
-trap 'kill $REC_PID 2>/dev/null; cleanup' EXIT
+trap 'kill $REC_PID 2>/dev/null || true; cleanup' EXIT
 
 # The newest frame id (0 before the first).
 last_frame() {
