@@ -58,8 +58,9 @@ static const struct opt_cmd show_cmd = {
 		 "NAME|MARK[/MASK]|PATH   autobound\n"
 		 "  and (&&), or (||), not (!), ( ), left to right.  "
 		 "STATE: a state or all, connected, synchronized,\n"
-		 "  bucket, big.  Devices, cgroups and the ephemeral range "
-		 "(autobound) are looked up here.\n"
+		 "  bucket, big.  Devices and the ephemeral range (autobound) "
+		 "are looked up here;\n  cgroup paths as recorded (files "
+		 "before format 4: here).\n"
 		 "TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID.",
 	.opts = show_opts,
 	.nopts = sizeof(show_opts) / sizeof(show_opts[0]),
