@@ -216,8 +216,13 @@ static struct netns_entry *netns_find(const char *arg)
 	errno = 0;
 	ino = strtoull(arg, &end, 10);
 	if (end == arg || *end || errno) {
-		snprintf(run, sizeof(run), "/run/netns/%s", arg);
-		if (strchr(arg, '/') || stat(run, &sb) < 0)
+		size_t len = strlen(arg);
+
+		if (strchr(arg, '/') || len + sizeof("/run/netns/") > sizeof(run))
+			return NULL;
+		memcpy(run, "/run/netns/", sizeof("/run/netns/") - 1);
+		memcpy(run + sizeof("/run/netns/") - 1, arg, len + 1);
+		if (stat(run, &sb) < 0)
 			return NULL;
 		ino = sb.st_ino;
 	}
