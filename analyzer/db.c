@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgpath.h"
 #include "db.h"
 #include "options.h"
 #include "timeexpr.h"
@@ -91,6 +92,7 @@ struct store *db_open(void)
 		store_close(st);
 		return NULL;
 	}
+	cgpath_use(st);
 	return st;
 }
 
@@ -595,7 +597,10 @@ int db_load_frame(struct store *st, const struct frame_info *fi,
 		  struct snapshot *s, sock_keep_fn keep, void *arg)
 {
 	char what[32];
-	int r = store_load_matching(st, fi->id, s, keep, arg);
+	int r;
+
+	cgpath_frame(fi);
+	r = store_load_matching(st, fi->id, s, keep, arg);
 
 	if (r == 0)
 		return 0;

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "db.h"
+#include "cgpath.h"
 #include "hist_scan.h"
 #include "options.h"
 
@@ -28,6 +29,7 @@ static int scan_frame(const struct frame_info *fi, const struct snapshot *s,
 	struct scan *x = arg;
 	int r = 0;
 
+	cgpath_frame(fi);
 	(void)c;
 	if (x->open && x->tick != fi->time_ns) {
 		x->open = false;

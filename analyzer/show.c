@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "cgpath.h"
 #include "cmd.h"
 #include "db.h"
 #include "options.h"
@@ -69,8 +70,9 @@ static const struct opt_cmd show_cmd = {
 		 "NAME|MARK[/MASK]|PATH   autobound\n"
 		 "  and (&&), or (||), not (!), ( ), left to right.  "
 		 "STATE: a state or all, connected, synchronized,\n"
-		 "  bucket, big.  Devices, cgroups and the ephemeral range "
-		 "(autobound) are looked up here.\n"
+		 "  bucket, big.  Devices and the ephemeral range (autobound) "
+		 "are looked up here;\n  cgroup paths as recorded (files "
+		 "before format 4: here).\n"
 		 "TIME: ISO 8601, HH:MM, epoch, -5m, now, @ID (the moment at "
 		 "its time).",
 	.opts = show_opts,
@@ -301,6 +303,7 @@ static int scan_frame(const struct frame_info *fi, const struct snapshot *s,
 	struct scan *x = arg;
 	size_t i = 0;
 
+	cgpath_frame(fi);
 	x->frames++;
 	while (i < s->nrecs && !sock_select_match(&x->a->sel, s, &s->recs[i]))
 		i++;

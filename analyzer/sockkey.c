@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cgpath.h"
 #include "sockenum.h"
 #include "db.h"
 #include "sockkey.h"
@@ -249,7 +250,7 @@ static void label_cgroup(const struct snapshot *s, const struct sock_record *r,
 			 char *buf, size_t len)
 {
 	(void)s;
-	snprintf(buf, len, "%s", ss_cgroup_path(r->cgroup_id));
+	snprintf(buf, len, "%s", cgpath_of(r->cgroup_id));
 }
 
 /* The cgroup id. */

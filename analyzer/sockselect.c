@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cgpath.h"
 #include "options.h"
 #include "sockenum.h"
 #include "sockselect.h"
@@ -370,7 +371,8 @@ int sock_select_finish(struct sock_select *sel, int n, char **operands,
 		       enum sel_default def)
 {
 	char err[320], *text = NULL;
-	struct filter_ctx ctx = { .preferred = sel->preferred };
+	struct filter_ctx ctx = { .preferred = sel->preferred,
+				  .cgroup_is = cgpath_is };
 	uint32_t states;
 
 	if (sel->bad)

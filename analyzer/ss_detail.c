@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "cgpath.h"
 #include "ccinfo.h"
 #include "sockenum.h"
 #include "ss_detail.h"
@@ -273,7 +274,7 @@ void ss_detail_sock(struct ss_text *t, const struct sock_record *r)
 	if ((r->has & SR_HAS_MARK) && r->mark)
 		ss_text_printf(t, " fwmark:0x%x", r->mark);
 	if ((r->has & SR_HAS_CGROUP) && r->cgroup_id)
-		ss_text_printf(t, " cgroup:%s", ss_cgroup_path(r->cgroup_id));
+		ss_text_printf(t, " cgroup:%s", cgpath_of(r->cgroup_id));
 }
 
 /* The shutdown arrows: "<->", "<--" (no more sends), "-->", "---". */
@@ -611,7 +612,7 @@ static void detail_inet(struct ss_text *t, const struct snapshot *s,
 	if (fl->tos)
 		ss_detail_tos(t, r);
 	if (fl->cgroup && (r->has & SR_HAS_CGROUP))
-		ss_text_printf(t, " cgroup:%s", ss_cgroup_path(r->cgroup_id));
+		ss_text_printf(t, " cgroup:%s", cgpath_of(r->cgroup_id));
 	if (fl->memory || (fl->info && r->netid != NETID_UDP)) {
 		ss_text_printf(t, "\n\t");
 		if (fl->memory)

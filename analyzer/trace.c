@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cgpath.h"
 #include "cmd.h"
 #include "db.h"
 #include "options.h"
@@ -335,6 +336,7 @@ static int trace_frame(const struct frame_info *fi, const struct snapshot *s,
 	const struct sock_record *r;
 	struct trace_sample sample;
 
+	cgpath_frame(fi);
 	if (!(r = find_cookie(s, t->cookie)))
 		return 0;
 	if (c) {

@@ -220,6 +220,7 @@ static void node_free(struct node *n)
 	node_free(n->left);
 	node_free(n->right);
 	hostcond_free(n->hc);
+	free(n->cgroup_path);
 	free(n);
 }
 
@@ -348,7 +349,7 @@ static struct node *parse_value(struct parser *p, const char *kw,
 	else if (type == NODE_MARK)
 		r = term_mark(&p->term, t, &n->mark, &n->mask);
 	else
-		r = term_cgroup(&p->term, t, &n->cgroup);
+		r = term_cgroup(&p->term, t, &n->cgroup, &n->cgroup_path);
 	if (r < 0) {
 		bad_operand(p, kw, t);
 		node_free(n);
@@ -485,6 +486,7 @@ struct filter *filter_parse_ctx(int argc, char **argv, const char *file,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	f->cgroup_is = ctx->cgroup_is;
 	nstate = parse_states(&p, argc, argv, states_out);
 	f->states_given = nstate > 0;
 	word = nstate;

@@ -22,8 +22,9 @@
  * filtered (ss runs no filter on them).
  *
  * Resolved where sockhist runs, as ss resolves them where it runs: device
- * names (if_nametoindex), cgroup paths (the cgroup2 mount), service names,
- * host names, and the ephemeral port range `autobound` uses.
+ * names (if_nametoindex), cgroup paths (the cgroup2 mount, unless the
+ * caller matches them with filter_ctx.cgroup_is), service names, host
+ * names, and the ephemeral port range `autobound` uses.
  */
 #ifndef SOCKHIST_FILTER_H
 #define SOCKHIST_FILTER_H
@@ -45,6 +46,10 @@ struct filter_ctx {
 	bool tcp, udp;      /* in: those tables are selected (service names
 			     * resolve as tcp and/or udp services) */
 	bool no_lookup;     /* in: no host name lookups (names are errors) */
+	/* in, optional: match cgroup terms through this, by path (relative
+	 * to the cgroup2 root, leading "/"): a PATH that is no cgroup of the
+	 * live cgroup2 mount is then accepted, with live_id 0 */
+	bool (*cgroup_is)(uint64_t id, const char *path, uint64_t live_id);
 	int family;         /* out: the family the last family-setting term
 			     * left, or AF_UNSPEC when there was none; may be
 			     * AF_PACKET, AF_NETLINK or AF_VSOCK */

@@ -272,9 +272,14 @@ static bool eval(const struct eval *ev, const struct node *n)
 	case NODE_MARK:
 		return ((ev->bare || !(r->has & SR_HAS_MARK) ? 0 : r->mark) &
 			n->mask) == n->mark;
-	case NODE_CGROUP:
-		return (ev->bare || !(r->has & SR_HAS_CGROUP) ? 0 :
-			r->cgroup_id) == n->cgroup;
+	case NODE_CGROUP: {
+		uint64_t id = ev->bare || !(r->has & SR_HAS_CGROUP) ? 0 :
+			      r->cgroup_id;
+
+		return ev->f->cgroup_is ?
+		       ev->f->cgroup_is(id, n->cgroup_path, n->cgroup) :
+		       id == n->cgroup;
+	}
 	case NODE_AUTO:
 		return ev->kernel ? kernel_autobound(ev) : user_autobound(ev);
 	}

@@ -59,7 +59,8 @@ struct node {
 	struct hostcond *hc;        /* HOST, PORT_GE, PORT_LE */
 	uint32_t ifindex;           /* DEV */
 	uint32_t mark, mask;        /* MARK */
-	uint64_t cgroup;            /* CGROUP */
+	uint64_t cgroup;            /* CGROUP: the live id, or 0 */
+	char *cgroup_path;          /* CGROUP: relative to the cgroup2 root */
 };
 
 struct filter {
@@ -70,6 +71,8 @@ struct filter {
 	bool twofold;               /* the kernel's run and ss's re-check
 				     * can disagree, so both are needed */
 	int port_lo, port_hi;       /* the ephemeral range (autobound) */
+	bool (*cgroup_is)(uint64_t id, const char *path, uint64_t live_id);
+				    /* filter_ctx.cgroup_is */
 };
 
 /* ---- filter_term.c: operands, each writing a reason into why ---- */
@@ -89,8 +92,11 @@ int term_dev(struct term_ctx *t, const char *tok, uint32_t *ifindex);
 /* fwmark MARK[/MASK].  Returns 0 or -1. */
 int term_mark(struct term_ctx *t, const char *tok, uint32_t *mark,
 	      uint32_t *mask);
-/* cgroup PATH: the cgroup2 id.  Returns 0 or -1. */
-int term_cgroup(struct term_ctx *t, const char *tok, uint64_t *id);
+/* cgroup PATH: the cgroup2 id on the live mount (0 if none, accepted only
+ * with ctx->cgroup_is) and the path relative to the cgroup2 root
+ * (malloc'd).  Returns 0 or -1. */
+int term_cgroup(struct term_ctx *t, const char *tok, uint64_t *id,
+		char **path);
 /* ss's state names and groups ("established", "connected", ...), any
  * case; 0 when unknown. */
 uint32_t term_state(const char *name);

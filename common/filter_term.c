@@ -21,7 +21,10 @@
  *   PATH   a cgroup2 directory: a path to it, or a path under the cgroup2
  *          mount ("/" is its root).  ss tries the path as a file first even
  *          outside cgroup2 (then matching nothing) and rejects "/"; here
- *          only cgroup2 directories count and "/" is the root cgroup.
+ *          only cgroup2 directories count and "/" is the root cgroup.  The
+ *          path relative to the cgroup2 root is kept as well, for callers
+ *          that match recorded paths (filter_ctx.cgroup_is): they accept a
+ *          path the live mount does not have.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -474,26 +477,62 @@ static uint64_t cgroup2_id(const char *path)
 	return id;
 }
 
-/* cgroup operands: see the top. */
-int term_cgroup(struct term_ctx *t, const char *tok, uint64_t *id)
+/* tok as a cgroup path relative to the cgroup2 root (malloc'd): the mount
+ * point mnt (if set) dropped from its front, slashes collapsed, a leading
+ * "/" and no trailing one ("/" for the root). */
+static char *cgroup_rel(const char *tok, const char *mnt)
 {
-	char *mnt, *path;
-	const char *rel = tok;
+	size_t n = mnt ? strlen(mnt) : 0;
+	char *out, *o;
 
-	if ((*id = cgroup2_id(tok)))
-		return 0;
-	if (!(mnt = cgroup2_mount()))
-		return fail(t, "no cgroup2 file system is mounted here");
-	while (*rel == '/')
-		rel++;
-	if (asprintf(&path, "%s/%s", mnt, rel) < 0) {
-		free(mnt);
-		return fail(t, "out of memory");
+	if (n && strncmp(tok, mnt, n) == 0 && (tok[n] == '/' || !tok[n]))
+		tok += n;
+	if (!(out = malloc(strlen(tok) + 2)))
+		return NULL;
+	o = out;
+	for (; *tok; tok++)
+		if (*tok != '/' || (o > out && o[-1] != '/'))
+			*o++ = *tok;
+		else if (o == out)
+			*o++ = '/';
+	if (o == out || out[0] != '/') {
+		memmove(out + 1, out, (size_t)(o - out));
+		out[0] = '/';
+		o++;
 	}
-	*id = cgroup2_id(path);
-	free(path);
+	if (o > out + 1 && o[-1] == '/')
+		o--;
+	*o = '\0';
+	return out;
+}
+
+/* cgroup operands: see the top. */
+int term_cgroup(struct term_ctx *t, const char *tok, uint64_t *id,
+		char **path)
+{
+	char *mnt = cgroup2_mount(), *full = NULL;
+	const char *rel = tok;
+	bool mounted = mnt != NULL;
+
+	*id = cgroup2_id(tok);
+	if (!*id && mnt) {
+		while (*rel == '/')
+			rel++;
+		if (asprintf(&full, "%s/%s", mnt, rel) < 0)
+			full = NULL;
+		*id = full ? cgroup2_id(full) : 0;
+		free(full);
+	}
+	*path = cgroup_rel(tok, mnt);
 	free(mnt);
-	return *id ? 0 : fail(t, "no such cgroup under the cgroup2 mount");
+	if (!*path)
+		return fail(t, "out of memory");
+	if (*id || t->ctx->cgroup_is)
+		return 0;
+	free(*path);
+	*path = NULL;
+	return fail(t, mounted ? "no such cgroup under the cgroup2 mount" :
+		    "no cgroup2 file system is mounted here");
 }
 
 /* ss's state words (scan_state): its groups, then single states. */

@@ -56,7 +56,7 @@ extern const char sql_migrate_4[];
 _Static_assert(KS_COUNT == 19, "ST_SOCKSTAT_ADD binds frame + KS_COUNT values");
 
 #define FRAME_COLS "id, time_ns, netns_ino, codec, total, " \
-	"tcp, udp, raw, u_str, u_dgr, u_seq, bytes, key, took_us"
+	"tcp, udp, raw, u_str, u_dgr, u_seq, bytes, key, took_us, boot"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -587,6 +587,7 @@ static void row_info(sqlite3_stmt *q, struct frame_info *fi)
 	fi->blob_bytes = (size_t)sqlite3_column_int64(q, 11);
 	fi->key = sqlite3_column_int64(q, 12);
 	fi->took_us = (uint32_t)sqlite3_column_int64(q, 13);
+	fi->boot = sqlite3_column_int64(q, 14);
 }
 
 /* Run a cached one-row query bound to v; fills *fi.  -ENOENT if no row. */

@@ -52,6 +52,7 @@ struct frame_info {
 	size_t blob_bytes;
 	int64_t key;                     /* id of its chain's keyframe */
 	uint32_t took_us;                /* capture + encode time; 0 unknown */
+	int64_t boot;                    /* boot row (cgroup ids are per boot) */
 };
 
 /* The writer's housekeeping (sockhistd --retain, --max-size,
@@ -104,6 +105,18 @@ int store_set_netns_info(struct store *st, uint64_t ino, const char *name,
  * chain and lifetime index state.  Should it reappear, its next frame
  * starts a new chain. */
 void store_forget_netns(struct store *st, uint64_t ino);
+/* One cgroup id's path, for store_put_cgroups (path NULL: no cgroup2 was
+ * mounted where the recorder runs). */
+struct store_cgroup {
+	uint64_t id;
+	const char *path;
+};
+
+/* Record the paths of cgroup ids first seen in this boot (the cgroup
+ * table; ids already there are kept) in one transaction.  Returns 0 or a
+ * negative code. */
+int store_put_cgroups(struct store *st, const struct store_cgroup *v,
+		      size_t n);
 
 /* Call fn for every frame in id order; stops early if fn returns non-zero and
  * returns that value.  Returns 0 or a negative code. */

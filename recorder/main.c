@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 
 #include "capture.h"
+#include "cgmap.h"
 #include "netns.h"
 #include "store.h"
 #include "timeexpr.h"
@@ -52,6 +53,7 @@ struct recorder {
 	struct snapshot **snaps;
 	int *ok;
 	size_t slots;
+	struct cgmap *cg;       /* cgroup id -> path, stored once per id */
 	int last_capture_err;   /* last logged failures, to log each once */
 	int last_store_err;
 	int last_info_err;
@@ -242,6 +244,23 @@ static void wait_until(int64_t deadline, const sigset_t *waitmask)
 	}
 }
 
+/* Store the paths of the cgroup ids snapshot s uses for the first time.
+ * Returns 0 or a negative code (the ids are stored at the next try). */
+static int store_cgroups(struct recorder *r, const struct snapshot *s)
+{
+	const struct store_cgroup *v;
+	size_t n;
+	int err = cgmap_update(r->cg, s, time_mono_ns());
+
+	if (err < 0)
+		return err;
+	n = cgmap_new_entries(r->cg, &v);
+	err = store_put_cgroups(r->st, v, n);
+	if (err == 0)
+		cgmap_done(r->cg);
+	return err;
+}
+
 /* A namespace vanished: the store forgets its writer state. */
 static void forget_netns(uint64_t ino, void *arg)
 {
@@ -294,7 +313,10 @@ static void append_all(struct recorder *r, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!r->ok[i])
 			continue;
-		int64_t id = store_append(r->st, r->snaps[i]);
+		int64_t id = store_cgroups(r, r->snaps[i]);
+
+		if (id == 0)
+			id = store_append(r->st, r->snaps[i]);
 		if (id < 0) {
 			if ((int)id != r->last_store_err)
 				fprintf(stderr, "sockhistd: %s: %s (will retry)\n",
@@ -441,6 +463,11 @@ static int open_all(struct recorder *r)
 		fprintf(stderr, "sockhistd: %s\n", strerror(-ret));
 		return -1;
 	}
+	ret = cgmap_new(NULL, &r->cg);
+	if (ret < 0) {
+		fprintf(stderr, "sockhistd: cgroup map: %s\n", strerror(-ret));
+		return -1;
+	}
 	return 0;
 }
 
@@ -476,6 +503,7 @@ static void close_all(struct recorder *r)
 	free(r->snaps);
 	free(r->ok);
 	free(r->opt.netns);
+	cgmap_free(r->cg);
 	if (r->st)
 		store_close(r->st);
 }

@@ -249,7 +249,10 @@ static int list_pids(struct procmap *pm)
 			uint32_t pid = parse_num(d->d_name);
 
 			off += d->d_reclen;
-			if (pid && !otab_insert(&pm->pids, pid, &created))
+			if (!pid)
+				continue;
+			pm->st.proc_entries++;
+			if (!otab_insert(&pm->pids, pid, &created))
 				err = -ENOMEM;
 		}
 	}
@@ -490,9 +493,16 @@ static int known_ownerless(const struct procmap *pm, uint64_t inode)
 	return n && n->misses >= NEG_MISSES;
 }
 
+/* Was a socket without owner in the last snapshot already without one? */
+static int unowned_before(const struct procmap *pm, uint64_t inode)
+{
+	return otab_find(&pm->neg_prev, inode) != NULL;
+}
+
 /* Count each snapshot socket's owners; return how many sockets have none
- * and are still worth searching for. */
-static size_t count_owners(struct procmap *pm)
+ * and are still worth searching for (with persisting, only those that had
+ * none in the last snapshot either). */
+static size_t count_owners(struct procmap *pm, int persisting)
 {
 	struct ino_ent *ie;
 	struct fd_ent *e;
@@ -508,7 +518,8 @@ static size_t count_owners(struct procmap *pm)
 	}
 	for (i = 0; i < pm->ino.cap; i++) {
 		ie = otab_slot(&pm->ino, i);
-		if (ie && ie->count == 0 && !known_ownerless(pm, ie->key))
+		if (ie && ie->count == 0 && !known_ownerless(pm, ie->key) &&
+		    (!persisting || unowned_before(pm, ie->key)))
 			unknown++;
 	}
 	return unknown;
@@ -636,10 +647,39 @@ static int gather_fds(struct procmap *pm)
 	return err;
 }
 
+/* List /proc again, and the fd directories of the processes forked since
+ * phase 1 listed it or whose fd count changed since (during the dumps: the
+ * usual owners of unknown sockets).  The fds phase 1 found in a relisted
+ * process are first marked "not a socket", so a closed one leaves no
+ * ghost.  Phase 1's listing moves to pids_prev, which it no longer needs. */
+static int list_new_pids(struct procmap *pm)
+{
+	const struct pid_ent *old, *p;
+	struct fd_ent *e;
+	size_t i;
+	int err;
+
+	otab_swap(&pm->pids, &pm->pids_prev);
+	err = list_pids(pm);
+	if (err < 0)
+		return err;
+	mark_relist(pm);
+	for (i = 0; i < pm->fds.cap; i++) {
+		e = otab_slot(&pm->fds, i);
+		if (!e || !(p = otab_find(&pm->pids, e->key >> 32)))
+			continue;
+		old = otab_find(&pm->pids_prev, p->key);
+		if (p->relist && old)
+			e->inode = 0;
+	}
+	return list_all(pm, 1);
+}
+
 /* Phase 2: match the gathered fds with the sockets of the tick's
- * snapshots.  A socket with no known owner makes every fd directory be
- * listed (if phase 1 did not), then every fd not known to hold a live
- * socket be re-read.  Returns 0 or -ENOMEM. */
+ * snapshots.  A socket with no known owner makes the processes forked
+ * since phase 1 be listed, and if that does not find it every fd directory
+ * (if phase 1 did not), then every fd not known to hold a live socket be
+ * re-read.  Returns 0 or -ENOMEM. */
 static int resolve_owners(struct procmap *pm, struct snapshot **snaps,
 			  size_t n)
 {
@@ -650,19 +690,28 @@ static int resolve_owners(struct procmap *pm, struct snapshot **snaps,
 	if (err < 0)
 		return err;
 	recheck(pm, 1);
-	unknown = count_owners(pm);
+	unknown = count_owners(pm, 0);
+	if (unknown > 0 && !pm->full) {
+		err = list_new_pids(pm);
+		if (err < 0)
+			return err;
+		/* what is still unknown is mostly the sockets of processes that
+		 * exited since the dump: gone by the next snapshot, so only the
+		 * sockets unowned in the last one too are searched further */
+		unknown = count_owners(pm, 1);
+	}
 	if (unknown > 0 && !pm->full) {
 		otab_clear(&pm->fds);
 		err = list_all(pm, 0);
 		if (err < 0)
 			return err;
 		recheck(pm, 1);
-		unknown = count_owners(pm);
+		unknown = count_owners(pm, 1);
 	}
 	if (unknown > 0) {
 		recheck(pm, 2);
 		searched = 1;
-		count_owners(pm);
+		count_owners(pm, 0);
 	}
 	otab_swap(&pm->pids, &pm->pids_prev);
 	return update_negative(pm, searched);

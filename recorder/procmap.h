@@ -8,23 +8,32 @@
  *   - every snapshot lists /proc, and lists the fd directory (getdents, no
  *     readlink) of the processes that are new (forks) or whose number of
  *     open fds changed (dup, close, exec; the size of /proc/PID/fd, Linux
- *     >= 6.2); all fd directories are listed only when the snapshot has a
- *     socket with no known owner;
+ *     >= 6.2);
+ *   - a socket with no known owner makes procmap_attach list /proc again
+ *     and the fd directories of the processes forked, or whose fd count
+ *     changed, since procmap_refresh (during the dumps); all fd directories
+ *     are listed only for a socket that had no known owner in the last
+ *     snapshot either (a socket whose owner exited between the dump and
+ *     the search, common under process churn, is gone by then);
  *   - an fd is readlink'ed only when it is new, when its cached socket is
  *     shared by several owners (a close or exec in one of them must not leave
  *     a ghost), when its cached socket just vanished from the snapshot (its
  *     number is often reused at once), or when the snapshot has sockets
- *     nobody is known to own: then every fd not known to hold a live socket;
+ *     unowned twice in a row: then every fd not known to hold a live socket;
  *   - a socket still unowned after two such searches is remembered as
  *     ownerless and not searched for again until the periodic full rescan
  *     (every PROCMAP_RESCAN_NS), which drops the whole cache and reads every
  *     fd link, on two threads each walking half of the processes;
  *   - comm is re-read every snapshot for the processes that own sockets, so
  *     an exec shows its new name at once.
- * Known limit: when a process's fd count does not change, an fd number that
+ * So a snapshot lists every fd directory only at a full rescan or for a
+ * socket unowned twice in a row (bench/bench-owners measures this).
+ * Known limits: when a process's fd count does not change, an fd number that
  * held a non-socket file and is reused (dup2, SCM_RIGHTS) for a socket that
  * already has other known owners is seen only at the next listing of all fd
- * directories or full rescan.  New sockets are always found at once.
+ * directories or full rescan; a new socket held only through such a reused
+ * fd number is found one snapshot late.  Other new sockets are found at
+ * once.
  */
 #ifndef SOCKHIST_PROCMAP_H
 #define SOCKHIST_PROCMAP_H
@@ -41,6 +50,7 @@ struct procmap;
 struct procmap_stats {
 	uint64_t snapshots;
 	uint64_t full_rescans;
+	uint64_t proc_entries;  /* /proc entries listed (processes) */
 	uint64_t fd_dirs;       /* /proc/PID/fd directories listed */
 	uint64_t fds_listed;
 	uint64_t readlinks;

@@ -22,5 +22,19 @@ INSERT INTO sockstat (frame) SELECT id FROM frame WHERE codec = 2 AND
 -- The latest frame of a namespace at or before a time (sockhist --netns,
 -- and the namespaces that have frames) without walking other namespaces'.
 CREATE INDEX frame_netns_time ON frame(netns_ino, time_ns);
+-- The cgroup2 path of every cgroup id the sockets of a boot used, recorded
+-- when the recorder first saw the id (cgroups vanish; the file may be read
+-- on another machine).  An id the recorder could not find in the cgroup2
+-- tree (removed before it looked) has no row.
+CREATE TABLE cgroup (
+	boot INTEGER NOT NULL REFERENCES boot(id), -- ids are unique per boot
+	id   INTEGER NOT NULL,     -- INET_DIAG_CGROUP_ID: the directory's
+	                           -- inode on cgroup2 (as a signed 64-bit)
+	path TEXT,                 -- relative to the cgroup2 mount, leading
+	                           -- "/" ("/" the root), as ss prints it;
+	                           -- NULL: no cgroup2 was mounted where the
+	                           -- recorder ran
+	PRIMARY KEY (boot, id)
+) WITHOUT ROWID;
 
 PRAGMA user_version = 4;

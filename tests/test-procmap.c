@@ -427,6 +427,96 @@ static void test_attach_all(void **state)
 	procmap_free(pm);
 }
 
+/* The work counters' fd directories listed so far. */
+static uint64_t fd_dirs(const struct procmap *pm)
+{
+	struct procmap_stats st;
+
+	procmap_get_stats(pm, &st);
+	return st.fd_dirs;
+}
+
+/* Sockets opened between phase 1 and phase 2 (during the dumps), by a
+ * process forked meanwhile and by one whose fd count changed, are found
+ * without listing every fd directory; a socket nobody owns is searched
+ * through every fd directory only when it was unowned the last time too
+ * (its owner may just have exited). */
+static void test_opened_during_dumps(void **state)
+{
+	struct procmap *pm;
+	struct snapshot s;
+	struct sock_record *r;
+	struct owner o[MAX_OWNERS];
+	uint64_t ino[4], dirs, first, second;
+	int a, b, p[2];
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(procmap_new(NULL, &pm), 0);
+	assert_int_equal(snapshot_init(&s), 0);
+	a = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ino[0] = inode_of(a);
+	attach(pm, &s, ino, 1);
+
+	fake_now += SEC;
+	assert_int_equal(procmap_refresh(pm, fake_now), 0);
+	dirs = fd_dirs(pm);
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint64_t v = inode_of(socket(AF_UNIX, SOCK_DGRAM, 0));
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (write(p[1], &v, sizeof(v)) != sizeof(v))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(p[0], &ino[1], sizeof(ino[1])), sizeof(ino[1]));
+	b = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ino[2] = inode_of(b);
+	ino[3] = 0xfffffff0u;   /* no such socket: nobody owns it */
+	snapshot_reset(&s);
+	for (size_t i = 0; i < 4; i++) {
+		r = snapshot_add_record(&s);
+		assert_non_null(r);
+		r->cookie = i + 1;
+		r->inode = ino[i];
+	}
+	snapshot_sort_dedupe(&s);
+	assert_int_equal(procmap_attach(pm, &s), 0);
+	first = fd_dirs(pm) - dirs;
+	for (size_t i = 0; i < s.nrecs; i++) {
+		size_t n = owners(&s, i, o);
+
+		if (s.recs[i].inode == ino[1]) {
+			assert_int_equal(n, 1);
+			assert_int_equal(o[0].pid, pid);
+		} else if (s.recs[i].inode == ino[2]) {
+			assert_int_equal(n, 1);
+			assert_int_equal(o[0].pid, getpid());
+		} else if (s.recs[i].inode == ino[0]) {
+			assert_int_equal(n, 2);         /* the child's too */
+		} else {
+			assert_int_equal(n, 0);
+		}
+	}
+	/* the ownerless one again: now every fd directory is listed */
+	dirs = fd_dirs(pm);
+	attach(pm, &s, ino, 4);
+	second = fd_dirs(pm) - dirs;
+	assert_true(second > first);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(p[0]);
+	close(p[1]);
+	close(a);
+	close(b);
+	snapshot_free(&s);
+	procmap_free(pm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_fd_reuse),
 		cmocka_unit_test(test_steady_state),
 		cmocka_unit_test(test_attach_all),
+		cmocka_unit_test(test_opened_during_dumps),
 	};
 
 	prctl(PR_SET_NAME, "test-procmap");

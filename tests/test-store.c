@@ -286,7 +286,8 @@ static void test_not_a_database(void **state)
  * it can pose as an older one. */
 #define UNDO_FORMAT_4 \
 	"ALTER TABLE netns DROP COLUMN pid; ALTER TABLE netns DROP COLUMN comm; " \
-	"DROP INDEX frame_netns_time; "
+	"DROP INDEX frame_netns_time; " \
+	"DROP TABLE cgroup; "
 
 static void raw_sql(const char *sql)
 {
