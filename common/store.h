@@ -91,6 +91,17 @@ void store_set_limits(struct store *st, const struct store_limits *lim);
  * the next frame starts a new chain). */
 int64_t store_append(struct store *st, const struct snapshot *s);
 
+/* Append one batch of close events (store_closed.c): the sockets of ev
+ * (one namespace, ev->netns_ino; ev->time_ns the take) in arrival order,
+ * closed_ns[i] the close time of ev->recs[i], covering since_ns ..
+ * ev->time_ns, with `lost` events the kernel dropped in that range; in one
+ * transaction of its own.  Links each socket a snapshot saw to its
+ * lifetime.  Returns the batch id, 0 when there was nothing to write
+ * (no event, nothing lost), or a negative code. */
+int64_t store_append_closed(struct store *st, const struct snapshot *ev,
+			    const int64_t *closed_ns, int64_t since_ns,
+			    uint64_t lost);
+
 /* Call fn for every frame in id order; stops early if fn returns non-zero and
  * returns that value.  Returns 0 or a negative code. */
 int store_each_frame(struct store *st,

@@ -1,10 +1,11 @@
 /*
- * store_int.h — what the store's three files share (not a public API):
+ * store_int.h — what the store's files share (not a public API):
  * the handle, its cached statements and the error helpers.
  *   store.c        open, create, migrate, refuse; reading frames
  *   store_append.c the writer's transaction, chains, retention
  *   store_index.c  what a frame adds besides itself: counts per netid x
  *                  state, the socket lifetime index, the rollups
+ *   store_closed.c batches of close events (sock_diag destroy)
  */
 #ifndef SOCKHIST_STORE_INT_H
 #define SOCKHIST_STORE_INT_H

@@ -2,24 +2,32 @@
  * main.c — sockhistd, the recorder: take a snapshot of every socket every
  * interval and append it to the database.
  *
- *   sockhistd [--db PATH] [--interval DUR] [--once] [--help] [--version]
+ *   sockhistd [--db PATH] [--interval DUR] [--once] [--close-events WHICH]
+ *             [--help] [--version]
  *
  * Ticks are absolute CLOCK_MONOTONIC deadlines, so the period does not
  * drift; a snapshot that overruns skips the ticks it missed.  SIGINT and
  * SIGTERM are blocked except while waiting for the next tick, so a snapshot
  * and its transaction always finish before the process exits.  Problems are
  * logged once when they start, not on every snapshot.
+ *
+ * Connections that close between two snapshots come from sock_diag's
+ * destroy broadcasts (destroy.h): a thread reads them as they arrive and
+ * each tick stores what it read since the last one, after the snapshot.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "capture.h"
+#include "destroy.h"
 #include "store.h"
 #include "timeexpr.h"
 
@@ -29,6 +37,7 @@ struct options {
 	const char *db;
 	int64_t interval_ns;
 	int once;
+	unsigned close_events;  /* enum destroy_flags; 0: off */
 	struct store_limits lim;
 };
 
@@ -38,6 +47,10 @@ struct recorder {
 	struct capture cap;
 	struct snapshot snap;
 	struct store *st;
+	struct destroy_collector closers; /* reads the close events */
+	struct destroy_sub closed;      /* this namespace's subscription */
+	struct destroy_batch taken;     /* the events of the current tick */
+	int losing;                     /* the last batch had lost events */
 	int last_capture_err;   /* last logged failures, to log each once */
 	int last_store_err;
 	int overrunning;
@@ -58,6 +71,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: sockhistd [--db PATH] [--interval DUR] [--once]\n"
 		"                 [--retain DUR] [--max-size SIZE] [--keep-rollups DUR]\n"
+		"                 [--close-events all|tcp|off]\n"
 		"\n"
 		"Record every socket of this network namespace (what ss -tuwxaeimp\n"
 		"shows) every DUR into an SQLite file.\n"
@@ -65,13 +79,17 @@ static void usage(FILE *f)
 		"  --db PATH        database file (default: $SOCKHIST_DB, else\n"
 		"                   ./sockhist.db)\n"
 		"  --interval DUR   time between snapshots: 500ms, 10s, 1m... (default 5s)\n"
-		"  --once           take one snapshot and exit\n"
+		"  --once           take one snapshot and exit (no close events)\n"
 		"  --retain DUR     drop snapshots older than DUR (e.g. 14d; default:\n"
 		"                   keep all), a whole chain of frames at a time\n"
 		"  --max-size SIZE  keep the file under SIZE (e.g. 2G, 500M) plus one\n"
 		"                   chain, dropping the oldest snapshots\n"
 		"  --keep-rollups DUR  keep per-minute and per-hour counts for DUR\n"
 		"                   after the snapshots are gone (default 400d)\n"
+		"  --close-events WHICH  record connections as they close (sock_diag\n"
+		"                   destroy events, as ss -E): all (default), tcp\n"
+		"                   (leave out UDP: every DNS lookup is a UDP socket\n"
+		"                   that closes), or off\n"
 		"  --help           show this help\n"
 		"  --version        show the version\n");
 }
@@ -101,6 +119,20 @@ static int size_parse(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* Parse a --close-events argument into *flags.  Returns 0 or -1. */
+static int close_events_parse(const char *s, unsigned *flags)
+{
+	if (strcmp(s, "all") == 0)
+		*flags = DESTROY_ALL;
+	else if (strcmp(s, "tcp") == 0)
+		*flags = DESTROY_TCP;
+	else if (strcmp(s, "off") == 0)
+		*flags = 0;
+	else
+		return -1;
+	return 0;
+}
+
 /* Parse argv into o.  Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -111,6 +143,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "retain", required_argument, NULL, 'r' },
 		{ "max-size", required_argument, NULL, 's' },
 		{ "keep-rollups", required_argument, NULL, 'k' },
+		{ "close-events", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -121,6 +154,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (!o->db || !*o->db)
 		o->db = "./sockhist.db";
 	o->interval_ns = 5 * NS_PER_SEC;
+	o->close_events = DESTROY_ALL;
 	o->lim.keep_rollups_ns = 400 * 86400 * NS_PER_SEC;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -136,6 +170,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'o':
 			o->once = 1;
+			break;
+		case 'c':
+			if (close_events_parse(optarg, &o->close_events) < 0) {
+				fprintf(stderr, "sockhistd: --close-events %s: not all, tcp or off\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'r':
 		case 'k':
@@ -206,8 +247,32 @@ static void wait_until(int64_t deadline, const sigset_t *waitmask)
 	}
 }
 
-/* Take one snapshot and append it; failures are logged when they start
- * and the recorder carries on. */
+/* Store the close events read since the last tick (after the snapshot,
+ * so that a socket it showed is linked to its lifetime); losses are
+ * logged when they start. */
+static void store_closed(struct recorder *r)
+{
+	struct destroy_batch *b = &r->taken;
+	int64_t id;
+
+	if (r->closed.fd < 0)
+		return;
+	destroy_take(&r->closers, &r->closed, time_now_ns(), b);
+	if (b->lost && !r->losing)
+		fprintf(stderr, "sockhistd: %llu close events lost (the kernel dropped them: the receive buffer overran)\n",
+			(unsigned long long)b->lost);
+	r->losing = b->lost > 0;
+	id = store_append_closed(r->st, &b->ev, b->closed_ns, b->since_ns,
+				 b->lost);
+	if (id < 0 && (int)id != r->last_store_err) {
+		fprintf(stderr, "sockhistd: %s: %s (%zu close events not stored)\n",
+			r->opt.db, store_errmsg(r->st), b->ev.nrecs);
+		r->last_store_err = (int)id;
+	}
+}
+
+/* Take one snapshot and append it, then the close events; failures are
+ * logged when they start and the recorder carries on. */
 static void tick(struct recorder *r)
 {
 	int64_t id;
@@ -221,6 +286,7 @@ static void tick(struct recorder *r)
 		if (err != r->last_capture_err)
 			fprintf(stderr, "sockhistd: snapshot: %s\n", strerror(-err));
 		r->last_capture_err = err;
+		store_closed(r);
 		return;
 	}
 	r->last_capture_err = 0;
@@ -235,6 +301,7 @@ static void tick(struct recorder *r)
 	if (r->last_store_err)
 		fprintf(stderr, "sockhistd: %s: writing again\n", r->opt.db);
 	r->last_store_err = 0;
+	store_closed(r);
 }
 
 /* The deadline after `deadline` that is still ahead of now, logging once
@@ -264,11 +331,18 @@ static void run(struct recorder *r, const sigset_t *waitmask)
 	for (;;) {
 		tick(r);
 		if (r->opt.once || stop_requested)
-			return;
+			break;
 		deadline = next_deadline(r, deadline);
 		wait_until(deadline, waitmask);
 		if (stop_requested)
-			return;
+			break;
+	}
+	/* What closed since the last tick is not lost at exit. */
+	if (r->closed.fd >= 0) {
+		pthread_mutex_lock(&r->closers.lock);
+		destroy_drain(&r->closed, SIZE_MAX);
+		pthread_mutex_unlock(&r->closers.lock);
+		store_closed(r);
 	}
 }
 
@@ -305,6 +379,21 @@ static void announce(const struct options *o)
 		every, o->db, o->db);
 }
 
+/* Subscribe to the close events of the current network namespace, known
+ * as netns_ino (the recorder's own today; a recorder of several
+ * namespaces calls this in each).  Returns 0 or logs and returns -1. */
+static int open_close_events(struct recorder *r, uint64_t netns_ino)
+{
+	int ret = destroy_open(&r->closed, netns_ino, r->opt.close_events);
+
+	if (ret == 0)
+		ret = destroy_add(&r->closers, &r->closed);
+	if (ret < 0)
+		fprintf(stderr, "sockhistd: close events (sock_diag destroy): %s\n",
+			strerror(-ret));
+	return ret < 0 ? -1 : 0;
+}
+
 /* Open the store and the capture.  Returns 0 or logs and returns -1. */
 static int open_all(struct recorder *r)
 {
@@ -324,16 +413,31 @@ static int open_all(struct recorder *r)
 		return -1;
 	}
 	ret = snapshot_init(&r->snap);
+	if (ret == 0)
+		ret = destroy_batch_init(&r->taken);
 	if (ret < 0) {
 		fprintf(stderr, "sockhistd: snapshot: %s\n", strerror(-ret));
 		return -1;
 	}
-	return 0;
+	if (!r->opt.close_events || r->opt.once)
+		return 0;
+	ret = destroy_start(&r->closers);
+	if (ret < 0) {
+		fprintf(stderr, "sockhistd: close events thread: %s\n",
+			strerror(-ret));
+		return -1;
+	}
+	return open_close_events(r, r->cap.netns_ino);
 }
 
 /* Close what open_all() opened. */
 static void close_all(struct recorder *r)
 {
+	if (r->closed.id)
+		destroy_remove(&r->closers, &r->closed);
+	destroy_stop(&r->closers);
+	destroy_close(&r->closed);
+	destroy_batch_free(&r->taken);
 	snapshot_free(&r->snap);
 	capture_close(&r->cap);
 	if (r->st)
@@ -347,6 +451,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	memset(&r, 0, sizeof(r));
+	r.closed.fd = -1;
 	ret = parse_args(argc, argv, &r.opt);
 	if (ret >= 0)
 		return ret;

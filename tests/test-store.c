@@ -281,7 +281,9 @@ static void test_not_a_database(void **state)
 /* SQL that takes what migrate-4.sql added out of a current file, so that
  * it can pose as an older one. */
 #define UNDO_FORMAT_4 \
-	"ALTER TABLE netns DROP COLUMN pid; ALTER TABLE netns DROP COLUMN comm; "
+	"ALTER TABLE netns DROP COLUMN pid; ALTER TABLE netns DROP COLUMN comm; " \
+	"DROP TABLE closed_batch; DROP TABLE closed; " \
+	"ALTER TABLE sock DROP COLUMN closed_ns; "
 
 static void raw_sql(const char *sql)
 {
