@@ -12,8 +12,10 @@
  * logged once when they start, not on every snapshot.
  *
  * Connections that close between two snapshots come from sock_diag's
- * destroy broadcasts (destroy.h): a thread reads them as they arrive and
- * each tick stores what it read since the last one, after the snapshot.
+ * destroy broadcasts (destroy.h): a thread reads them as they arrive; the
+ * main loop stores what it read after each snapshot (so a socket the
+ * snapshot showed is linked to its lifetime) and every second between
+ * snapshots.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +34,9 @@
 #include "timeexpr.h"
 
 #define NS_PER_SEC 1000000000ll
+/* Close events are stored at least this often, also between snapshots
+ * (an empty batch writes nothing). */
+#define CLOSED_FLUSH_NS NS_PER_SEC
 
 struct options {
 	const char *db;
@@ -51,6 +56,7 @@ struct recorder {
 	struct destroy_sub closed;      /* this namespace's subscription */
 	struct destroy_batch taken;     /* the events of the current tick */
 	int losing;                     /* the last batch had lost events */
+	int64_t next_flush;             /* when to store them next (mono) */
 	int last_capture_err;   /* last logged failures, to log each once */
 	int last_store_err;
 	int overrunning;
@@ -234,19 +240,6 @@ static void setup_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGTERM);
 }
 
-/* Sleep until the monotonic deadline or a stop signal. */
-static void wait_until(int64_t deadline, const sigset_t *waitmask)
-{
-	struct timespec ts;
-	int64_t left;
-
-	while (!stop_requested && (left = deadline - time_mono_ns()) > 0) {
-		ts.tv_sec = left / NS_PER_SEC;
-		ts.tv_nsec = left % NS_PER_SEC;
-		ppoll(NULL, 0, &ts, waitmask);
-	}
-}
-
 /* Store the close events read since the last tick (after the snapshot,
  * so that a socket it showed is linked to its lifetime); losses are
  * logged when they start. */
@@ -257,6 +250,7 @@ static void store_closed(struct recorder *r)
 
 	if (r->closed.fd < 0)
 		return;
+	r->next_flush = time_mono_ns() + CLOSED_FLUSH_NS;
 	destroy_take(&r->closers, &r->closed, time_now_ns(), b);
 	if (b->lost && !r->losing)
 		fprintf(stderr, "sockhistd: %llu close events lost (the kernel dropped them: the receive buffer overran)\n",
@@ -304,6 +298,28 @@ static void tick(struct recorder *r)
 	store_closed(r);
 }
 
+/* Sleep until the monotonic deadline or a stop signal, storing the close
+ * events every CLOSED_FLUSH_NS meanwhile. */
+static void wait_until(struct recorder *r, int64_t deadline,
+		       const sigset_t *waitmask)
+{
+	struct timespec ts;
+	int64_t now, until;
+
+	while (!stop_requested && (now = time_mono_ns()) < deadline) {
+		until = deadline;
+		if (r->closed.fd >= 0 && r->next_flush < until)
+			until = r->next_flush;
+		if (now >= until) {
+			store_closed(r);
+			continue;
+		}
+		ts.tv_sec = (until - now) / NS_PER_SEC;
+		ts.tv_nsec = (until - now) % NS_PER_SEC;
+		ppoll(NULL, 0, &ts, waitmask);
+	}
+}
+
 /* The deadline after `deadline` that is still ahead of now, logging once
  * when a snapshot took longer than the interval. */
 static int64_t next_deadline(struct recorder *r, int64_t deadline)
@@ -333,7 +349,7 @@ static void run(struct recorder *r, const sigset_t *waitmask)
 		if (r->opt.once || stop_requested)
 			break;
 		deadline = next_deadline(r, deadline);
-		wait_until(deadline, waitmask);
+		wait_until(r, deadline, waitmask);
 		if (stop_requested)
 			break;
 	}
