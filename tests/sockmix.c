@@ -58,8 +58,9 @@
  *                             tcp: all N open (a listener there is opened
  *                             on first use), each client sends SEND bytes
  *                             that the server reads and answers with RECV
- *                             bytes, then every client closes (FIN) and
- *                             every server; udp: N sockets each send SEND
+ *                             bytes, then every client and every server
+ *                             shuts down its sending side (FIN), and once
+ *                             both FINs arrived both close; udp: N sockets each send SEND
  *                             bytes to RADDR:PORT and close; answers
  *                             "burst N" when every socket is closed
  *   churn                     from now on, every 10 ms, move a varying
@@ -522,6 +523,15 @@ static void recv_all(int fd, size_t n)
 	}
 }
 
+/* Wait for the peer's FIN on fd (nothing else may come), or die. */
+static void recv_eof(int fd)
+{
+	char c;
+
+	if (recv(fd, &c, 1, 0) != 0)
+		errx(1, "burst: data where the peer's FIN was expected");
+}
+
 /* "burst tcp RADDR PORT N SEND RECV": N connections opened, used, closed. */
 static void burst_tcp(const char *raddr, unsigned port, long n, long snd,
 		      long rcv)
@@ -541,15 +551,17 @@ static void burst_tcp(const char *raddr, unsigned port, long n, long snd,
 		send_all(fds[2 * i + 1], (size_t)rcv);
 		recv_all(fds[2 * i], (size_t)rcv);
 	}
+	/* Both FINs are received before either end closes, so each end's
+	 * final bytes_received counts its peer's FIN whatever the timing. */
 	for (long i = 0; i < n; i++)
-		close(fds[2 * i]);
+		shutdown(fds[2 * i], SHUT_WR);
 	for (long i = 0; i < n; i++) {
-		char c;
-		/* the client's FIN has arrived: the server's close ends it */
-		if (recv(fds[2 * i + 1], &c, 1, 0) != 0)
-			errx(1, "burst: data after the client's close");
-		close(fds[2 * i + 1]);
+		recv_eof(fds[2 * i + 1]);
+		shutdown(fds[2 * i + 1], SHUT_WR);
+		recv_eof(fds[2 * i]);
 	}
+	for (long i = 0; i < 2 * n; i++)
+		close(fds[i]);
 	free(fds);
 }
 
