@@ -29,6 +29,7 @@ void closed_set_free(struct closed_set *cs)
 {
 	snapshot_free(&cs->s);
 	free(cs->info);
+	free(cs->by_cookie);
 	memset(cs, 0, sizeof(*cs));
 }
 
@@ -260,6 +261,8 @@ int closed_load(struct store *st, const struct closed_query *q,
 	sqlite3 *db = store_sqlite(st);
 
 	snapshot_reset(&cs->s);
+	free(cs->by_cookie);
+	cs->by_cookie = NULL;
 	cs->lost = 0;
 	if (probe(db, cs) < 0) {
 		err_msg(db_path(), "%s", sqlite3_errmsg(db));
@@ -274,6 +277,47 @@ int closed_load(struct store *st, const struct closed_query *q,
 		return -1;
 	}
 	return 0;
+}
+
+/* Order of event indexes of the set arg by cookie, then boot. */
+static int cmp_index(const void *a, const void *b, void *arg)
+{
+	const struct closed_set *cs = arg;
+	const struct sock_record *x = &cs->s.recs[*(const size_t *)a];
+	const struct sock_record *y = &cs->s.recs[*(const size_t *)b];
+	int64_t bx = cs->info[*(const size_t *)a].boot;
+	int64_t by = cs->info[*(const size_t *)b].boot;
+
+	if (x->cookie != y->cookie)
+		return x->cookie < y->cookie ? -1 : 1;
+	return (bx > by) - (bx < by);
+}
+
+long closed_find(struct closed_set *cs, int64_t boot, uint64_t cookie)
+{
+	size_t n = cs->s.nrecs, lo = 0, hi = n;
+
+	if (!cs->by_cookie && n) {
+		cs->by_cookie = malloc(n * sizeof(size_t));
+		if (!cs->by_cookie)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			cs->by_cookie[i] = i;
+		qsort_r(cs->by_cookie, n, sizeof(size_t), cmp_index, cs);
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, k = cs->by_cookie[mid];
+		uint64_t c = cs->s.recs[k].cookie;
+
+		if (c < cookie || (c == cookie && cs->info[k].boot < boot))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && cs->s.recs[cs->by_cookie[lo]].cookie == cookie &&
+	    cs->info[cs->by_cookie[lo]].boot == boot)
+		return (long)cs->by_cookie[lo];
+	return -1;
 }
 
 void closed_report_lost(const struct closed_set *cs)

@@ -40,6 +40,7 @@ struct closed_set {
 	struct snapshot s;       /* the selected closed sockets */
 	struct closed_info *info; /* info[i] goes with s.recs[i] */
 	size_t cap;
+	size_t *by_cookie;       /* indexes sorted by cookie (closed_find) */
 	uint64_t lost;           /* events lost in batches overlapping the
 				  * range; lost_from..lost_to spans them */
 	int64_t lost_from, lost_to;
@@ -65,6 +66,9 @@ void closed_set_free(struct closed_set *cs);
  * damaged batch). */
 int closed_load(struct store *st, const struct closed_query *q,
 		struct closed_set *cs);
+
+/* The index in cs of the event of socket (boot, cookie), or -1. */
+long closed_find(struct closed_set *cs, int64_t boot, uint64_t cookie);
 
 /* Print "sockhist: N close events were lost between A and B" to stderr
  * when cs counts any. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "closedset.h"
 #include "cmd.h"
 #include "db.h"
 #include "options.h"
@@ -29,7 +30,9 @@
 #include "ss_table.h"
 #include "ssview.h"
 
-enum { OPT_BY = OPT_LONG_ONLY, OPT_QUEUE, OPT_FORMAT, OPT_DB };
+enum {
+	OPT_BY = OPT_LONG_ONLY, OPT_QUEUE, OPT_FORMAT, OPT_DB, OPT_WITH_CLOSED,
+};
 
 static const struct opt_spec diff_opts[] = {
 	{ OPT_BY, "by", "KEY", "counts per group of state, netid, family, "
@@ -37,6 +40,9 @@ static const struct opt_spec diff_opts[] = {
 	  "uid, cgroup or netns" },
 	{ OPT_QUEUE, "queue", "BYTES", "queue threshold for \"changed\" "
 	  "(default 65536; 0: queues never count)" },
+	{ OPT_WITH_CLOSED, "with-closed", NULL, "also the short-lived "
+	  "connections and exact close times\n"
+	  "                             (the recorder's close events)" },
 	{ OPT_FORMAT, "format", "FMT", "table (default, as ss), json or csv" },
 	SOCK_SELECT_OPTS,
 	SS_VIEW_OPTS,
@@ -65,7 +71,13 @@ static const struct opt_cmd diff_cmd = {
 	"changed, the largest difference first.  FROM may be later than TO (the\n"
 	"diff then runs backwards).  The selection and FILTER are ss's, with\n"
 	"every state by default.  A relative TIME such as -1h is read as FROM\n"
-	"or TO, not as flags (write -6 -m apart, not -6m).",
+	"or TO, not as flags (write -6 -m apart, not -6m).\n"
+	"With --with-closed (from the close events sockhistd records): a\n"
+	"short-lived section, the connections that opened and closed between\n"
+	"FROM and TO (no snapshot saw them), and under each closed socket its\n"
+	"exact close time and final byte counters, as `sockhist closed` prints\n"
+	"them; JSON gets a \"short_lived\" list and the event's keys on closed\n"
+	"rows, CSV rows with change \"short-lived\" and the event's columns.",
 	.examples =
 	"Examples:\n"
 	"  sockhist diff @4 @9\n"
@@ -84,6 +96,7 @@ struct diff_args {
 	const struct sock_key *by;
 	uint32_t queue;
 	const char *from, *to;
+	bool with_closed;
 };
 
 /* Parse --queue: a whole number of bytes. */
@@ -119,6 +132,9 @@ static int diff_opt(void *ctx, int id, const char *arg)
 		return 0;
 	case OPT_QUEUE:
 		return parse_queue(arg, &a->queue);
+	case OPT_WITH_CLOSED:
+		a->with_closed = true;
+		return 0;
 	case OPT_FORMAT:
 		return opt_format(arg, &a->fmt);
 	case OPT_DB:
@@ -133,6 +149,9 @@ struct diff_pair {
 	struct frame_info from, to;
 	struct snapshot s_from, s_to;
 	bool same_boot;
+	int64_t boot_from;               /* boot.id of FROM */
+	struct closed_set cs;            /* --with-closed: the range's events */
+	size_t nshort;                   /* of which short-lived */
 };
 
 /* The boot id of frame id.  Returns 0 or -1 after printing. */
@@ -154,6 +173,32 @@ static int frame_boot(struct store *st, int64_t id, int64_t *boot)
 		return 0;
 	err_msg(db_path(), "%s", sqlite3_errmsg(db));
 	return -1;
+}
+
+/* --with-closed: the selected close events between the two snapshots
+ * of their namespace.  Returns 0 or -1 after printing. */
+static int load_closed(struct store *st, const struct diff_args *a,
+		       struct diff_pair *p)
+{
+	bool fwd = p->from.time_ns <= p->to.time_ns;
+	struct closed_query q = {
+		.since_ns = (fwd ? p->from.time_ns : p->to.time_ns) + 1,
+		.until_ns = fwd ? p->to.time_ns : p->from.time_ns,
+		.keep = sock_select_keep, .arg = (void *)&a->sel,
+		.netns_ino = p->from.netns_ino,
+	};
+
+	if (closed_load(st, &q, &p->cs) < 0)
+		return -1;
+	if (!p->cs.recorded) {
+		err_msg(db_path(), "close events are not recorded in this file "
+			"(format %" PRId64 ")", p->cs.format);
+		return -1;
+	}
+	closed_report_lost(&p->cs);
+	for (size_t i = 0; i < p->cs.s.nrecs; i++)
+		p->nshort += !p->cs.info[i].seen;
+	return 0;
 }
 
 /* Resolve FROM and TO, check they can be compared, and load both. */
@@ -183,11 +228,12 @@ static int load_pair(struct store *st, const struct diff_args *a,
 	    frame_boot(st, p->to.id, &boot_to) < 0)
 		return -1;
 	p->same_boot = boot_from == boot_to;
+	p->boot_from = boot_from;
 	store_set_skip_blobs(st, !ss_view_needs_blobs(&a->fl, a->fmt));
 	if (db_load_frame(st, &p->from, &p->s_from, NULL, NULL) < 0 ||
 	    db_load_frame(st, &p->to, &p->s_to, NULL, NULL) < 0)
 		return -1;
-	return 0;
+	return a->with_closed ? load_closed(st, a, p) : 0;
 }
 
 /* "snapshot 4 (2026-11-25T10:00:00Z)". */
@@ -206,8 +252,11 @@ static void print_totals(const struct diff_pair *p, const struct sock_diff *d)
 
 	name_frame(&p->from, from, sizeof(from));
 	name_frame(&p->to, to, sizeof(to));
-	printf("%zu opened, %zu closed, %zu changed between %s and %s\n",
-	       d->nopened, d->nclosed, d->nchanged, from, to);
+	printf("%zu opened, %zu closed, %zu changed", d->nopened, d->nclosed,
+	       d->nchanged);
+	if (p->cs.recorded)
+		printf(", %zu short-lived", p->nshort);
+	printf(" between %s and %s\n", from, to);
 }
 
 /* One section of the table: a heading, then the rows as ss prints them
@@ -228,14 +277,55 @@ static int print_section(const struct diff_args *a, const char *heading,
 	return ss_table_render_notes(stdout, s, rows, n, &fl, notes);
 }
 
+/* Room for one row's note. */
+#define CLOSED_NOTE 192
+
+/* A closed row's note: its close event (buf holds CLOSED_NOTE bytes), or
+ * NULL when none was recorded. */
+static const char *closed_row_note(struct diff_pair *p,
+				   const struct sock_record *r, char *buf)
+{
+	long k = p->cs.recorded ? closed_find(&p->cs, p->boot_from,
+					      r->cookie) : -1;
+
+	if (k < 0)
+		return NULL;
+	closed_note(&p->cs.info[k], buf, CLOSED_NOTE);
+	return buf;
+}
+
+/* The short-lived section of the table (rows, notes and note have room
+ * for p->nshort). */
+static int print_short_lived(const struct diff_args *a, struct diff_pair *p,
+			     const struct sock_record **rows, char *notes,
+			     const char **note)
+{
+	char heading[160];
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->cs.s.nrecs; i++) {
+		if (p->cs.info[i].seen)
+			continue;
+		rows[n] = &p->cs.s.recs[i];
+		note[n] = notes + n * CLOSED_NOTE;
+		closed_note(&p->cs.info[i], notes + n * CLOSED_NOTE,
+			    CLOSED_NOTE);
+		n++;
+	}
+	snprintf(heading, sizeof(heading), "short-lived: opened and closed "
+		 "between snapshot %" PRId64 " and snapshot %" PRId64,
+		 p->from.id, p->to.id);
+	return print_section(a, heading, &p->cs.s, rows, n, note);
+}
+
 /* The table: opened, closed and changed sections, then the totals. */
-static int print_table(const struct diff_args *a, const struct diff_pair *p,
+static int print_table(const struct diff_args *a, struct diff_pair *p,
 		       const struct sock_diff *d)
 {
-	size_t most = d->nopened + d->nclosed + d->nchanged;
+	size_t most = d->nopened + d->nclosed + d->nchanged + p->nshort;
 	const struct sock_record **rows = malloc(sizeof(*rows) * (most + 1));
-	char *notes = malloc((d->nchanged + 1) * 64);
-	const char **note = malloc(sizeof(*note) * (d->nchanged + 1));
+	char *notes = malloc((most + 1) * CLOSED_NOTE);
+	const char **note = malloc(sizeof(*note) * (most + 1));
 	char heading[160];
 	int r = -ENOMEM;
 
@@ -246,19 +336,21 @@ static int print_table(const struct diff_args *a, const struct diff_pair *p,
 	snprintf(heading, sizeof(heading), "opened: in snapshot %" PRId64
 		 ", not in snapshot %" PRId64, p->to.id, p->from.id);
 	r = print_section(a, heading, &p->s_to, rows, d->nopened, NULL);
-	for (size_t i = 0; i < d->nclosed; i++)
+	for (size_t i = 0; i < d->nclosed; i++) {
 		rows[i] = d->closed[i].before;
+		note[i] = closed_row_note(p, rows[i], notes + i * CLOSED_NOTE);
+	}
 	snprintf(heading, sizeof(heading), "closed: in snapshot %" PRId64
 		 ", not in snapshot %" PRId64, p->from.id, p->to.id);
 	if (r == 0)
 		r = print_section(a, heading, &p->s_from, rows, d->nclosed,
-				  NULL);
+				  p->cs.recorded ? note : NULL);
 	for (size_t i = 0; i < d->nchanged; i++) {
 		const struct sock_record *b = d->changed[i].before;
 
 		rows[i] = d->changed[i].after;
-		note[i] = notes + i * 64;
-		snprintf(notes + i * 64, 64, "was: %s Recv-Q %" PRIu32
+		note[i] = notes + i * CLOSED_NOTE;
+		snprintf(notes + i * CLOSED_NOTE, 64, "was: %s Recv-Q %" PRIu32
 			 " Send-Q %" PRIu32, state_name(b->state), b->rqueue,
 			 b->wqueue);
 	}
@@ -267,6 +359,8 @@ static int print_table(const struct diff_args *a, const struct diff_pair *p,
 		 p->from.id);
 	if (r == 0)
 		r = print_section(a, heading, &p->s_to, rows, d->nchanged, note);
+	if (r == 0)
+		r = print_short_lived(a, p, rows, notes, note);
 	if (r == 0)
 		print_totals(p, d);
 out:
@@ -311,20 +405,75 @@ static void before_after(const struct sock_delta *x, struct sock_kv kv[2],
 	}
 }
 
+/* The close event's values of closed record r (NULL: none) into kv[5]:
+ * absent when no event was recorded for it. */
+static void event_kv(struct diff_pair *p, const struct sock_record *r,
+		     struct sock_kv kv[5], char buf[2][40])
+{
+	long k = r && p->cs.recorded ? closed_find(&p->cs, p->boot_from,
+						   r->cookie) : -1;
+	struct closed_info none = { 0 };
+
+	closed_event_kv(k >= 0 ? &p->cs.info[k] : &none, kv, buf);
+	if (k >= 0)
+		return;
+	for (int i = 0; i < 5; i++)
+		kv[i] = (struct sock_kv){ .key = kv[i].key };
+}
+
+/* The short-lived sockets: JSON objects or CSV rows (change
+ * "short-lived"), with absent before/after values. */
+static void short_lived_rows(enum out_format fmt, struct diff_pair *p)
+{
+	struct sock_delta none = { 0 };
+	struct sock_kv lead = { .key = "change", .str = "short-lived" };
+	struct sock_kv kv[7], sub[6];
+	struct sock_extra x = { .tail = kv, .ntail = 7 };
+	struct json_stream js;
+	char buf[2][40];
+
+	if (fmt == OUT_JSON) {
+		printf(",\n\"short_lived\":");
+		sock_json_begin(&js, stdout);
+	}
+	before_after(&none, kv, sub);
+	if (fmt == OUT_CSV) {           /* CSV: "before" then the event's */
+		x.lead = &lead;
+		x.nlead = 1;
+		kv[1] = kv[0];
+		x.tail = kv + 1;
+		x.ntail = 6;
+	}
+	for (size_t i = 0; i < p->cs.s.nrecs; i++) {
+		if (p->cs.info[i].seen)
+			continue;
+		closed_event_kv(&p->cs.info[i], kv + 2, buf);
+		if (fmt == OUT_JSON)
+			sock_json_row(&js, &p->cs.s, &p->cs.s.recs[i], &x);
+		else
+			sock_csv_row(stdout, &p->cs.s, &p->cs.s.recs[i], &x);
+	}
+	if (fmt == OUT_JSON)
+		fputs(p->nshort ? "\n]" : "]", stdout);
+}
+
 /* One list as a JSON array member. */
-static void json_list(const char *name, const struct diff_pair *p,
+static void json_list(const char *name, struct diff_pair *p,
 		      const struct sock_delta *v, size_t n)
 {
 	struct json_stream js;
-	struct sock_kv kv[2], sub[6];
+	struct sock_kv kv[7], sub[6];
+	char buf[2][40];
 
 	printf(",\n\"%s\":", name);
 	sock_json_begin(&js, stdout);
 	for (size_t i = 0; i < n; i++) {
-		struct sock_extra x = { .tail = kv, .ntail = 2 };
+		struct sock_extra x = { .tail = kv,
+					.ntail = p->cs.recorded ? 7 : 2 };
 		bool closed = !v[i].after;
 
 		before_after(&v[i], kv, sub);
+		event_kv(p, closed ? v[i].before : NULL, kv + 2, buf);
 		sock_json_row(&js, closed ? &p->s_from : &p->s_to,
 			      closed ? v[i].before : v[i].after, &x);
 	}
@@ -332,50 +481,58 @@ static void json_list(const char *name, const struct diff_pair *p,
 }
 
 /* The JSON object of a diff. */
-static int print_json(const struct diff_args *a, const struct diff_pair *p,
+static int print_json(const struct diff_args *a, struct diff_pair *p,
 		      const struct sock_diff *d)
 {
 	json_frames(a, p);
 	json_list("opened", p, d->opened, d->nopened);
 	json_list("closed", p, d->closed, d->nclosed);
 	json_list("changed", p, d->changed, d->nchanged);
+	if (p->cs.recorded)
+		short_lived_rows(OUT_JSON, p);
 	fputs("\n}\n", stdout);
 	return ferror(stdout) ? -EIO : 0;
 }
 
 /* CSV rows of one list, "change" first and the before_ values last. */
-static void csv_list(const char *change, const struct diff_pair *p,
+static void csv_list(const char *change, struct diff_pair *p,
 		     const struct sock_delta *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct sock_kv lead = { .key = "change", .str = change };
-		struct sock_kv kv[2], sub[6];
-		struct sock_extra x = { .lead = &lead, .nlead = 1, .tail = kv,
-					.ntail = 1 };
+		struct sock_kv kv[7], sub[6];
+		char buf[2][40];
+		struct sock_extra x = { .lead = &lead, .nlead = 1, .tail = kv + 1,
+					.ntail = p->cs.recorded ? 6 : 1 };
 		bool closed = !v[i].after;
 
-		before_after(&v[i], kv, sub);
+		before_after(&v[i], kv + 1, sub);
+		event_kv(p, closed ? v[i].before : NULL, kv + 2, buf);
 		sock_csv_row(stdout, closed ? &p->s_from : &p->s_to,
 			     closed ? v[i].before : v[i].after, &x);
 	}
 }
 
 /* The CSV of a diff: one row per socket. */
-static int print_csv(const struct diff_args *a, const struct diff_pair *p,
+static int print_csv(const struct diff_args *a, struct diff_pair *p,
 		     const struct sock_diff *d)
 {
 	if (!a->fl.no_header) {
-		struct sock_kv lead = { .key = "change" }, kv[2], sub[6];
+		struct sock_kv lead = { .key = "change" }, kv[7], sub[6];
 		struct sock_delta none = { 0 };
+		char buf[2][40];
 		struct sock_extra x = { .lead = &lead, .nlead = 1, .tail = kv,
-					.ntail = 1 };
+					.ntail = p->cs.recorded ? 6 : 1 };
 
 		before_after(&none, kv, sub);
+		event_kv(p, NULL, kv + 1, buf);
 		sock_csv_header(stdout, &x);
 	}
 	csv_list("opened", p, d->opened, d->nopened);
 	csv_list("closed", p, d->closed, d->nclosed);
 	csv_list("changed", p, d->changed, d->nchanged);
+	if (p->cs.recorded)
+		short_lived_rows(OUT_CSV, p);
 	return ferror(stdout) ? -EIO : 0;
 }
 
@@ -525,12 +682,19 @@ int cmd_diff(int argc, char **argv)
 		sock_select_free(&a.sel);
 		return EXIT_USAGE;
 	}
-	if (snapshot_init(&p.s_from) < 0 || snapshot_init(&p.s_to) < 0)
+	if (a.with_closed && a.by) {
+		err_msg("--with-closed", "not with --by");
+		sock_select_free(&a.sel);
+		return EXIT_USAGE;
+	}
+	if (snapshot_init(&p.s_from) < 0 || snapshot_init(&p.s_to) < 0 ||
+	    closed_set_init(&p.cs) < 0)
 		err_msg("diff", "out of memory");
 	else if ((st = db_open()) && load_pair(st, &a, &p) == 0)
 		status = run(&a, &p);
 	snapshot_free(&p.s_from);
 	snapshot_free(&p.s_to);
+	closed_set_free(&p.cs);
 	store_close(st);
 	sock_select_free(&a.sel);
 	return status;
