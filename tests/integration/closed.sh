@@ -135,6 +135,49 @@ wait "$D" || fail "sockhistd exited non-zero"
 [ -s "$WORK/d.err" ] && grep -v 'recording every' "$WORK/d.err" | grep . &&
 	fail "sockhistd logged: $(cat "$WORK/d.err")"
 
+# diff --with-closed: a second snapshot, then the burst is the short-lived
+# section between the two, and the seen connection's row has its close.
+in_ns "$SOCKHISTD" --once --db "$DB" 2>/dev/null || fail "sockhistd --once failed"
+"$SOCKHIST" --db "$DB" diff @1 @2 -tn --with-closed \
+	'sport = :7100 or dport = :7100 or sport = :7200 or dport = :7200' \
+	>"$WORK/diff" 2>"$WORK/err" || fail "diff --with-closed failed: $(cat "$WORK/err")"
+grep -q "^# short-lived: opened and closed between snapshot 1 and snapshot 2" "$WORK/diff" ||
+	fail "diff: no short-lived section"
+grep -q ", $((2 * N)) short-lived between snapshot 1" "$WORK/diff" ||
+	fail "diff totals: $(tail -1 "$WORK/diff")"
+[ "$(grep -c 'short-lived$' "$WORK/diff")" = $((2 * N)) ] || fail "diff: not $((2 * N)) short-lived notes"
+sed -n '/^# closed:/,/^# changed:/p' "$WORK/diff" | grep -q '^	opened .* closed .* duration [0-9]' ||
+	fail "diff: the seen connection's close is not under its row"
+n=$("$SOCKHIST" --db "$DB" diff @1 @2 -t --with-closed --format csv 'dport = :7100' |
+	grep -c '^short-lived,')
+[ "$n" = $N ] || fail "diff CSV: $n short-lived rows, expected $N"
+"$SOCKHIST" --db "$DB" diff @1 @2 -t --with-closed --format json 'dport = :7100' |
+	grep -q '"short_lived":\[' || fail "diff JSON: no short_lived list"
+
+# hist --closed: the burst's connections per bucket (they may straddle a
+# bucket boundary: the maxes of group 7100 add up).
+"$SOCKHIST" --db "$DB" hist --closed -t --by dport --step 1m --format csv \
+	'dport = :7100' >"$WORK/hist.csv" 2>"$WORK/err" || fail "hist --closed failed: $(cat "$WORK/err")"
+sum=$(awk -F, '$2 == "7100" { s += $3 } END { print s + 0 }' "$WORK/hist.csv")
+[ "$sum" = $N ] || fail "hist --closed: $sum connections to 7100, expected $N"
+
+# trace --with-closed: a burst client is found (no snapshot saw it) with
+# its close time and final counters; the seen connection's trace ends
+# with its close.
+cport=$(sed -n 2p "$WORK/clients.csv" | cut -d, -f"$(col "$WORK/clients.csv" local_port)")
+"$SOCKHIST" --db "$DB" trace "$cport" 127.0.0.1:7100 --with-closed --format csv \
+	>"$WORK/trace.csv" 2>"$WORK/err" || fail "trace --with-closed failed: $(cat "$WORK/err")"
+# (snapshot 2 may show the client's TIME-WAIT, a lifetime of its own)
+[ "$(awk -F, '$2 == ""' "$WORK/trace.csv" | cut -d, -f10,11)" = "$SEND,$((RECV + 1))" ] ||
+	fail "trace of a short-lived client: $(cat "$WORK/trace.csv")"
+"$SOCKHIST" --db "$DB" trace "$cport" 127.0.0.1:7100 --format csv 2>/dev/null |
+	awk -F, '$2 == ""' | grep -q . &&
+	fail "trace without --with-closed shows a close event"
+cookie=$(sqlite3 "$DB" "SELECT cookie FROM sock WHERE lport = 7200 AND closed_ns IS NOT NULL")
+"$SOCKHIST" --db "$DB" trace --cookie "$cookie" --with-closed >"$WORK/trace" ||
+	fail "trace --cookie --with-closed failed"
+tail -1 "$WORK/trace" | grep -q ' closed ' || fail "seen trace does not end closed: $(cat "$WORK/trace")"
+
 # --close-events tcp: no UDP events (a TCP burst after the UDP one marks
 # the point by which they would have been stored).
 DB="$WORK/tcp.db"
