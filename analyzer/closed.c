@@ -201,12 +201,6 @@ static int run(const struct closed_args *a)
 	}
 	if (resolve_range(st, a, &q) < 0 || closed_load(st, &q, &cs) < 0)
 		goto out;
-	if (!cs.recorded) {
-		err_msg(db_path(), "close events are not recorded in this file "
-			"(format %" PRId64 ")", cs.format);
-		goto out;
-	}
-	closed_report_lost(&cs);
 	if ((a->fmt == OUT_TABLE ? print_table(a, &cs) :
 	     print_data(a, &cs)) < 0)
 		err_msg("stdout", "cannot write the output");

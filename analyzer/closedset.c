@@ -49,24 +49,6 @@ static int probe(sqlite3 *db, struct closed_set *cs)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* The record of cookie in batch b (sorted by cookie), or NULL. */
-static const struct sock_record *find_cookie(const struct snapshot *b,
-					     uint64_t cookie)
-{
-	size_t lo = 0, hi = b->nrecs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (b->recs[mid].cookie < cookie)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < b->nrecs && b->recs[lo].cookie == cookie ?
-		&b->recs[lo] : NULL;
-}
-
 /* Decode batch id into b.  Returns 0 or -1 after printing why. */
 static int load_batch(sqlite3 *db, int64_t id, struct snapshot *b)
 {
@@ -173,7 +155,7 @@ static int load_events(sqlite3 *db, const struct closed_query *cq,
 			r = load_batch(db, batch, &b);
 			loaded = batch;
 		}
-		rec = r == 0 ? find_cookie(&b, cookie) : NULL;
+		rec = r == 0 ? snapshot_find_cookie(&b, cookie) : NULL;
 		if (!rec || (cq->keep && !cq->keep(&b, rec, cq->arg)))
 			continue;
 		row_info(q, &ci);
@@ -268,14 +250,18 @@ int closed_load(struct store *st, const struct closed_query *q,
 		err_msg(db_path(), "%s", sqlite3_errmsg(db));
 		return -1;
 	}
-	if (!cs->recorded)
-		return 0;
+	if (!cs->recorded) {
+		err_msg(db_path(), "close events are not recorded in this file "
+			"(format %" PRId64 ")", cs->format);
+		return -1;
+	}
 	if (load_events(db, q, cs) < 0 || load_lost(db, q, cs) < 0)
 		return -1;
 	if (sort_by_time(cs) < 0) {
 		err_msg("closed", "out of memory");
 		return -1;
 	}
+	closed_report_lost(cs);
 	return 0;
 }
 

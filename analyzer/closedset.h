@@ -8,8 +8,7 @@
  * is decoded once (a codec-1 snapshot) and the selected records are copied
  * into one snapshot, so they print and filter like any snapshot's.  Losses
  * (events the kernel dropped) of the batches that overlap the range are
- * summed.  Files of formats 2 and 3 have no such tables: then `recorded`
- * is false.
+ * summed.  Files of formats 2 and 3 have no such tables: loading says so.
  */
 #ifndef SOCKHIST_CLOSEDSET_H
 #define SOCKHIST_CLOSEDSET_H
@@ -62,8 +61,9 @@ int closed_set_init(struct closed_set *cs);
 void closed_set_free(struct closed_set *cs);
 
 /* Load the events q selects into cs (initialised; emptied first), ordered
- * by close time.  Returns 0, or -1 after printing why (database error,
- * damaged batch). */
+ * by close time, and report their losses on stderr (closed_report_lost).
+ * Returns 0, or -1 after printing why (a file of format 3 or older, which
+ * has no close events; database error; damaged batch). */
 int closed_load(struct store *st, const struct closed_query *q,
 		struct closed_set *cs);
 

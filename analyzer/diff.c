@@ -190,12 +190,6 @@ static int load_closed(struct store *st, const struct diff_args *a,
 
 	if (closed_load(st, &q, &p->cs) < 0)
 		return -1;
-	if (!p->cs.recorded) {
-		err_msg(db_path(), "close events are not recorded in this file "
-			"(format %" PRId64 ")", p->cs.format);
-		return -1;
-	}
-	closed_report_lost(&p->cs);
 	for (size_t i = 0; i < p->cs.s.nrecs; i++)
 		p->nshort += !p->cs.info[i].seen;
 	return 0;

@@ -528,12 +528,6 @@ static int run_closed(struct source *src, const struct hist_args *a,
 	src->cs = &cs;
 	if (closed_load(src->st, &q, &cs) < 0)
 		goto out;
-	if (!cs.recorded) {
-		err_msg(db_path(), "close events are not recorded in this file "
-			"(format %" PRId64 ")", cs.format);
-		goto out;
-	}
-	closed_report_lost(&cs);
 	if (compute(src, &h) < 0)
 		goto out;
 	range_text(rg, range, sizeof(range));

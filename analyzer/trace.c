@@ -316,23 +316,6 @@ struct tracer {
 	struct snapshot out;          /* the one materialized row */
 };
 
-/* The record with cookie c in s (sorted by cookie), or NULL. */
-static const struct sock_record *find_cookie(const struct snapshot *s,
-					     uint64_t c)
-{
-	size_t lo = 0, hi = s->nrecs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->recs[mid].cookie < c)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->nrecs && s->recs[lo].cookie == c ? &s->recs[lo] : NULL;
-}
-
 /* chain_materialize's filter: the traced cookie only. */
 static int keep_cookie(const struct snapshot *s, const struct sock_record *r,
 		       void *arg)
@@ -369,7 +352,7 @@ static int trace_frame(const struct frame_info *fi, const struct snapshot *s,
 	if (fi->netns_ino != t->netns_ino || fi->id < t->first ||
 	    (t->last && fi->id > t->last))
 		return 0;
-	if (!(r = find_cookie(s, t->cookie)))
+	if (!(r = snapshot_find_cookie(s, t->cookie)))
 		return 0;
 	if (c) {
 		if (chain_materialize(c, &x->out, keep_cookie, &t->cookie) < 0)
@@ -520,12 +503,6 @@ static int with_closed(struct store *st, const struct trace_args *a,
 	}
 	if (closed_load(st, &q, cs) < 0)
 		return -1;
-	if (!cs->recorded) {
-		err_msg(db_path(), "close events are not recorded in this file "
-			"(format %" PRId64 ")", cs->format);
-		return -1;
-	}
-	closed_report_lost(cs);
 	r = add_closed(l, cs);
 	if (r < 0) {
 		err_msg("trace", "out of memory");

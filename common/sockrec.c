@@ -251,6 +251,23 @@ void snapshot_sort_dedupe(struct snapshot *s)
 	s->nrecs = out;
 }
 
+const struct sock_record *snapshot_find_cookie(const struct snapshot *s,
+					       uint64_t cookie)
+{
+	size_t lo = 0, hi = s->nrecs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->recs[mid].cookie < cookie)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nrecs && s->recs[lo].cookie == cookie ?
+		&s->recs[lo] : NULL;
+}
+
 void snapshot_count(const struct snapshot *s, uint32_t counts[NETID_COUNT])
 {
 	memset(counts, 0, sizeof(uint32_t) * NETID_COUNT);

@@ -176,6 +176,10 @@ void snapshot_sort_dedupe(struct snapshot *s);
 typedef int (*sock_keep_fn)(const struct snapshot *s,
 			    const struct sock_record *r, void *arg);
 
+/* The record with this cookie in s (sorted by cookie), or NULL. */
+const struct sock_record *snapshot_find_cookie(const struct snapshot *s,
+					       uint64_t cookie);
+
 /* Count records per netid into counts[NETID_COUNT]. */
 void snapshot_count(const struct snapshot *s, uint32_t counts[NETID_COUNT]);
 

@@ -39,14 +39,6 @@ static const char *const closed_sql[4] = {
 	"?5, ?6, ?7, ?8, ?9)",
 };
 
-/* Order of records by cookie, for qsort. */
-static int cmp_rec_cookie(const void *a, const void *b)
-{
-	const struct sock_record *x = a, *y = b;
-
-	return (x->cookie > y->cookie) - (x->cookie < y->cookie);
-}
-
 /* Encode ev's records sorted by cookie as a codec-1 blob. */
 static int encode_sorted(const struct snapshot *ev, uint8_t **blob,
 			 size_t *len)
@@ -58,7 +50,7 @@ static int encode_sorted(const struct snapshot *ev, uint8_t **blob,
 	if (!tmp.recs)
 		return -ENOMEM;
 	memcpy(tmp.recs, ev->recs, ev->nrecs * sizeof(*tmp.recs));
-	qsort(tmp.recs, tmp.nrecs, sizeof(*tmp.recs), cmp_rec_cookie);
+	snapshot_sort_dedupe(&tmp);   /* a socket is freed once: no dupes */
 	r = codec_encode(&tmp, CODEC_DEFAULT_LEVEL, blob, len);
 	free(tmp.recs);
 	return r;
