@@ -587,8 +587,9 @@ static void table_sample(const struct trace_sample *x,
 	char when[40], rtt[24] = "-", cwnd[16] = "-", sent[24] = "-",
 	     recv[24] = "-", retr[24] = "-", snap[24] = "closed";
 
-	/* the close event's line: its exact time, "closed" for a snapshot */
-	time_format_iso(x->time_ns, !x->snapshot, when, sizeof(when));
+	/* the close event's line: "closed" for a snapshot (its exact time,
+	 * to the millisecond, is in the lifetime's header) */
+	time_format_iso(x->time_ns, 0, when, sizeof(when));
 	if (x->snapshot)
 		snprintf(snap, sizeof(snap), "%" PRId64, x->snapshot);
 	if (x->has_tcp_info) {

@@ -397,17 +397,17 @@ static void announce(const struct options *o)
 
 /* Subscribe to the close events of the current network namespace, known
  * as netns_ino (the recorder's own today; a recorder of several
- * namespaces calls this in each).  Returns 0 or logs and returns -1. */
-static int open_close_events(struct recorder *r, uint64_t netns_ino)
+ * namespaces calls this in each).  A failure is logged and the recorder
+ * goes on with snapshots alone. */
+static void open_close_events(struct recorder *r, uint64_t netns_ino)
 {
 	int ret = destroy_open(&r->closed, netns_ino, r->opt.close_events);
 
-	if (ret == 0)
-		ret = destroy_add(&r->closers, &r->closed);
+	if (ret == 0 && (ret = destroy_add(&r->closers, &r->closed)) < 0)
+		destroy_close(&r->closed);
 	if (ret < 0)
-		fprintf(stderr, "sockhistd: close events (sock_diag destroy): %s\n",
+		fprintf(stderr, "sockhistd: close events (sock_diag destroy): %s; recording snapshots only\n",
 			strerror(-ret));
-	return ret < 0 ? -1 : 0;
 }
 
 /* Open the store and the capture.  Returns 0 or logs and returns -1. */
@@ -438,12 +438,12 @@ static int open_all(struct recorder *r)
 	if (!r->opt.close_events || r->opt.once)
 		return 0;
 	ret = destroy_start(&r->closers);
-	if (ret < 0) {
-		fprintf(stderr, "sockhistd: close events thread: %s\n",
+	if (ret < 0)
+		fprintf(stderr, "sockhistd: close events thread: %s; recording snapshots only\n",
 			strerror(-ret));
-		return -1;
-	}
-	return open_close_events(r, r->cap.netns_ino);
+	else
+		open_close_events(r, r->cap.netns_ino);
+	return 0;
 }
 
 /* Close what open_all() opened. */
