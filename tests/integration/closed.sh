@@ -135,6 +135,20 @@ wait "$D" || fail "sockhistd exited non-zero"
 [ -s "$WORK/d.err" ] && grep -v 'recording every' "$WORK/d.err" | grep . &&
 	fail "sockhistd logged: $(cat "$WORK/d.err")"
 
+# Lost events are reported for the range they fall in (a batch row as
+# the recorder writes one when the kernel dropped events).
+cp "$DB" "$WORK/lost.db"
+now=$(date +%s%N)
+sqlite3 "$WORK/lost.db" "INSERT INTO closed_batch (time_ns, since_ns, boot,
+	netns_ino, n, lost) SELECT $now, $now - 1000000000, boot, netns_ino, 0,
+	7 FROM closed_batch LIMIT 1"
+"$SOCKHIST" --db "$WORK/lost.db" closed -t -H >/dev/null 2>"$WORK/err" ||
+	fail "closed on lost.db failed"
+grep -q '^sockhist: 7 close events were lost between ' "$WORK/err" ||
+	fail "lost events not reported: $(cat "$WORK/err")"
+"$SOCKHIST" --db "$WORK/lost.db" closed --until -1h -H >/dev/null 2>"$WORK/err"
+[ -s "$WORK/err" ] && fail "lost events reported outside their range: $(cat "$WORK/err")"
+
 # diff --with-closed: a second snapshot, then the burst is the short-lived
 # section between the two, and the seen connection's row has its close.
 in_ns "$SOCKHISTD" --once --db "$DB" 2>/dev/null || fail "sockhistd --once failed"
