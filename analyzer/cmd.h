@@ -12,6 +12,8 @@ enum {
 	EXIT_USAGE = 2,
 };
 
+/* closed.c: the connections that closed in a time range. */
+int cmd_closed(int argc, char **argv);
 /* diff.c: the sockets opened, closed and changed between two snapshots. */
 int cmd_diff(int argc, char **argv);
 /* hist.c: socket counts per state or netid over time. */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "closedset.h"
 #include "cmd.h"
 #include "db.h"
 #include "options.h"
@@ -36,7 +37,9 @@
 #include "ss_table.h"
 #include "ssview.h"
 
-enum { OPT_BY = OPT_LONG_ONLY, OPT_QUEUE, OPT_FORMAT, OPT_DB };
+enum {
+	OPT_BY = OPT_LONG_ONLY, OPT_QUEUE, OPT_FORMAT, OPT_DB, OPT_WITH_CLOSED,
+};
 
 static const struct opt_spec diff_opts[] = {
 	{ OPT_BY, "by", "KEY", "counts per group of state, netid, family, "
@@ -44,6 +47,9 @@ static const struct opt_spec diff_opts[] = {
 	  "uid, cgroup or netns" },
 	{ OPT_QUEUE, "queue", "BYTES", "queue threshold for \"changed\" "
 	  "(default 65536; 0: queues never count)" },
+	{ OPT_WITH_CLOSED, "with-closed", NULL, "also the short-lived "
+	  "connections and exact close times\n"
+	  "                             (the recorder's close events)" },
 	{ OPT_FORMAT, "format", "FMT", "table (default, as ss), json or csv" },
 	SOCK_SELECT_OPTS,
 	SS_VIEW_OPTS,
@@ -75,7 +81,13 @@ static const struct opt_cmd diff_cmd = {
 	"changed, the largest difference first.  FROM may be later than TO (the\n"
 	"diff then runs backwards).  The selection and FILTER are ss's, with\n"
 	"every state by default.  A relative TIME such as -1h is read as FROM\n"
-	"or TO, not as flags (write -6 -m apart, not -6m).",
+	"or TO, not as flags (write -6 -m apart, not -6m).\n"
+	"With --with-closed (from the close events sockhistd records): a\n"
+	"short-lived section, the connections that opened and closed between\n"
+	"FROM and TO (no snapshot saw them), and under each closed socket its\n"
+	"exact close time and final byte counters, as `sockhist closed` prints\n"
+	"them; JSON gets a \"short_lived\" list and the event's keys on closed\n"
+	"rows, CSV rows with change \"short-lived\" and the event's columns.",
 	.examples =
 	"Examples:\n"
 	"  sockhist diff @4 @9\n"
@@ -94,6 +106,7 @@ struct diff_args {
 	const struct sock_key *by;
 	uint32_t queue;
 	const char *from, *to;
+	bool with_closed;
 };
 
 /* Parse --queue: a whole number of bytes. */
@@ -129,6 +142,9 @@ static int diff_opt(void *ctx, int id, const char *arg)
 		return 0;
 	case OPT_QUEUE:
 		return parse_queue(arg, &a->queue);
+	case OPT_WITH_CLOSED:
+		a->with_closed = true;
+		return 0;
 	case OPT_FORMAT:
 		return opt_format(arg, &a->fmt);
 	case OPT_DB:
@@ -146,6 +162,9 @@ struct diff_pair {
 	bool same_boot;
 	bool several;                /* more namespaces are printed */
 	bool netns_keys;             /* JSON, CSV: "netns", "netns_name" */
+	int64_t boot_from;           /* boot.id of FROM */
+	struct closed_set cs;        /* --with-closed: the range's events */
+	size_t nshort;               /* of which short-lived */
 };
 
 /* The boot id of frame id.  Returns 0 or -1 after printing. */
@@ -188,6 +207,26 @@ static int pick_moments(struct store *st, const struct diff_args *a,
 	return r;
 }
 
+/* --with-closed: the selected close events between the two snapshots
+ * of their namespace.  Returns 0 or -1 after printing. */
+static int load_closed(struct store *st, const struct diff_args *a,
+		       struct diff_pair *p)
+{
+	bool fwd = p->from.time_ns <= p->to.time_ns;
+	struct closed_query q = {
+		.since_ns = (fwd ? p->from.time_ns : p->to.time_ns) + 1,
+		.until_ns = fwd ? p->to.time_ns : p->from.time_ns,
+		.keep = sock_select_keep, .arg = (void *)&a->sel,
+		.netns_ino = p->from.netns_ino,
+	};
+
+	if (closed_load(st, &q, &p->cs) < 0)
+		return -1;
+	for (size_t i = 0; i < p->cs.s.nrecs; i++)
+		p->nshort += !p->cs.info[i].seen;
+	return 0;
+}
+
 /* Load the recorded sides of pair p, checking their boots. */
 static int load_pair(struct store *st, const struct diff_args *a,
 		     struct diff_pair *p)
@@ -198,12 +237,13 @@ static int load_pair(struct store *st, const struct diff_args *a,
 	    (p->to.id && frame_boot(st, p->to.id, &boot_to) < 0))
 		return -1;
 	p->same_boot = boot_from == boot_to;
+	p->boot_from = boot_from;
 	store_set_skip_blobs(st, !ss_view_needs_blobs(&a->fl, a->fmt));
 	if ((p->from.id &&
 	     db_load_frame(st, &p->from, &p->s_from, NULL, NULL) < 0) ||
 	    (p->to.id && db_load_frame(st, &p->to, &p->s_to, NULL, NULL) < 0))
 		return -1;
-	return 0;
+	return a->with_closed ? load_closed(st, a, p) : 0;
 }
 
 /* "snapshot 4 (2026-11-25T10:00:00Z)", or "no snapshot" for a side that
@@ -236,8 +276,11 @@ static void print_totals(const struct diff_pair *p, const struct sock_diff *d)
 
 	name_frame(&p->from, from, sizeof(from));
 	name_frame(&p->to, to, sizeof(to));
-	printf("%zu opened, %zu closed, %zu changed between %s and %s\n",
-	       d->nopened, d->nclosed, d->nchanged, from, to);
+	printf("%zu opened, %zu closed, %zu changed", d->nopened, d->nclosed,
+	       d->nchanged);
+	if (p->cs.recorded)
+		printf(", %zu short-lived", p->nshort);
+	printf(" between %s and %s\n", from, to);
 }
 
 /* One section of the table: a heading, then the rows as ss prints them
@@ -258,14 +301,56 @@ static int print_section(const struct diff_args *a, const char *heading,
 	return ss_table_render_notes(stdout, s, rows, n, &fl, notes);
 }
 
-/* The table: opened, closed and changed sections, then the totals. */
-static int print_table(const struct diff_args *a, const struct diff_pair *p,
+/* Room for one row's note. */
+#define CLOSED_NOTE 192
+
+/* A closed row's note: its close event (buf holds CLOSED_NOTE bytes), or
+ * NULL when none was recorded. */
+static const char *closed_row_note(struct diff_pair *p,
+				   const struct sock_record *r, char *buf)
+{
+	long k = p->cs.recorded ? closed_find(&p->cs, p->boot_from,
+					      r->cookie) : -1;
+
+	if (k < 0)
+		return NULL;
+	closed_note(&p->cs.info[k], buf, CLOSED_NOTE);
+	return buf;
+}
+
+/* The short-lived section of the table (rows, notes and note have room
+ * for p->nshort; from and to name the two sides). */
+static int print_short_lived(const struct diff_args *a, struct diff_pair *p,
+			     const struct sock_record **rows, char *notes,
+			     const char **note, const char *from,
+			     const char *to)
+{
+	char heading[160];
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->cs.s.nrecs; i++) {
+		if (p->cs.info[i].seen)
+			continue;
+		rows[n] = &p->cs.s.recs[i];
+		note[n] = notes + n * CLOSED_NOTE;
+		closed_note(&p->cs.info[i], notes + n * CLOSED_NOTE,
+			    CLOSED_NOTE);
+		n++;
+	}
+	snprintf(heading, sizeof(heading), "short-lived: opened and closed "
+		 "between %s and %s", from, to);
+	return print_section(a, heading, &p->cs.s, rows, n, note);
+}
+
+/* The table: opened, closed, changed and short-lived sections, then the
+ * totals. */
+static int print_table(const struct diff_args *a, struct diff_pair *p,
 		       const struct sock_diff *d)
 {
-	size_t most = d->nopened + d->nclosed + d->nchanged;
+	size_t most = d->nopened + d->nclosed + d->nchanged + p->nshort;
 	const struct sock_record **rows = malloc(sizeof(*rows) * (most + 1));
-	char *notes = malloc((d->nchanged + 1) * 64);
-	const char **note = malloc(sizeof(*note) * (d->nchanged + 1));
+	char *notes = malloc((most + 1) * CLOSED_NOTE);
+	const char **note = malloc(sizeof(*note) * (most + 1));
 	char heading[160], from[40], to[40];
 	int r = -ENOMEM;
 
@@ -278,19 +363,21 @@ static int print_table(const struct diff_args *a, const struct diff_pair *p,
 	snprintf(heading, sizeof(heading), "opened: in %s, not in %s", to,
 		 from);
 	r = print_section(a, heading, &p->s_to, rows, d->nopened, NULL);
-	for (size_t i = 0; i < d->nclosed; i++)
+	for (size_t i = 0; i < d->nclosed; i++) {
 		rows[i] = d->closed[i].before;
+		note[i] = closed_row_note(p, rows[i], notes + i * CLOSED_NOTE);
+	}
 	snprintf(heading, sizeof(heading), "closed: in %s, not in %s", from,
 		 to);
 	if (r == 0)
 		r = print_section(a, heading, &p->s_from, rows, d->nclosed,
-				  NULL);
+				  p->cs.recorded ? note : NULL);
 	for (size_t i = 0; i < d->nchanged; i++) {
 		const struct sock_record *b = d->changed[i].before;
 
 		rows[i] = d->changed[i].after;
-		note[i] = notes + i * 64;
-		snprintf(notes + i * 64, 64, "was: %s Recv-Q %" PRIu32
+		note[i] = notes + i * CLOSED_NOTE;
+		snprintf(notes + i * CLOSED_NOTE, 64, "was: %s Recv-Q %" PRIu32
 			 " Send-Q %" PRIu32, state_name(b->state), b->rqueue,
 			 b->wqueue);
 	}
@@ -298,6 +385,8 @@ static int print_table(const struct diff_args *a, const struct diff_pair *p,
 		 "was in %s", to, from);
 	if (r == 0)
 		r = print_section(a, heading, &p->s_to, rows, d->nchanged, note);
+	if (r == 0)
+		r = print_short_lived(a, p, rows, notes, note, from, to);
 	if (r == 0)
 		print_totals(p, d);
 out:
@@ -364,38 +453,6 @@ static void before_after(const struct sock_delta *x, struct sock_kv kv[2],
 	}
 }
 
-/* One list as a JSON array member. */
-static void json_list(const char *name, const struct diff_pair *p,
-		      const struct sock_delta *v, size_t n)
-{
-	struct json_stream js;
-	struct sock_kv kv[2], sub[6];
-
-	printf(",\n\"%s\":", name);
-	sock_json_begin(&js, stdout);
-	for (size_t i = 0; i < n; i++) {
-		struct sock_extra x = { .tail = kv, .ntail = 2 };
-		bool closed = !v[i].after;
-
-		before_after(&v[i], kv, sub);
-		sock_json_row(&js, closed ? &p->s_from : &p->s_to,
-			      closed ? v[i].before : v[i].after, &x);
-	}
-	fputs(n ? "\n]" : "]", stdout);
-}
-
-/* The JSON object of a diff. */
-static int print_json(const struct diff_args *a, const struct diff_pair *p,
-		      const struct sock_diff *d)
-{
-	json_frames(a, p);
-	json_list("opened", p, d->opened, d->nopened);
-	json_list("closed", p, d->closed, d->nclosed);
-	json_list("changed", p, d->changed, d->nchanged);
-	fputs("\n}\n", stdout);
-	return ferror(stdout) ? -EIO : 0;
-}
-
 /* The lead CSV values: in a file of several namespaces per tick "netns" and
  * "netns_name"
  * (of ino), then "change"; into lead[3].  Returns how many. */
@@ -415,39 +472,136 @@ static size_t csv_lead(const struct diff_pair *p, uint64_t ino,
 	return n;
 }
 
+/* The close event's values of closed record r (NULL: none) into kv[5]:
+ * absent when no event was recorded for it. */
+static void event_kv(struct diff_pair *p, const struct sock_record *r,
+		     struct sock_kv kv[5], char buf[2][40])
+{
+	long k = r && p->cs.recorded ? closed_find(&p->cs, p->boot_from,
+						   r->cookie) : -1;
+	struct closed_info none = { 0 };
+
+	closed_event_kv(k >= 0 ? &p->cs.info[k] : &none, kv, buf);
+	if (k >= 0)
+		return;
+	for (int i = 0; i < 5; i++)
+		kv[i] = (struct sock_kv){ .key = kv[i].key };
+}
+
+/* The short-lived sockets: JSON objects or CSV rows (change
+ * "short-lived", after the netns lead values), with absent before/after
+ * values. */
+static void short_lived_rows(enum out_format fmt, const struct diff_pair *p)
+{
+	struct sock_delta none = { 0 };
+	struct sock_kv lead[3], kv[7], sub[6];
+	struct sock_extra x = { .tail = kv, .ntail = 7 };
+	struct json_stream js;
+	char buf[2][40];
+
+	if (fmt == OUT_JSON) {
+		printf(",\n\"short_lived\":");
+		sock_json_begin(&js, stdout);
+	}
+	before_after(&none, kv, sub);
+	if (fmt == OUT_CSV) {           /* CSV: "before" then the event's */
+		x.lead = lead;
+		x.nlead = csv_lead(p, p->from.netns_ino, "short-lived", lead);
+		kv[1] = kv[0];
+		x.tail = kv + 1;
+		x.ntail = 6;
+	}
+	for (size_t i = 0; i < p->cs.s.nrecs; i++) {
+		if (p->cs.info[i].seen)
+			continue;
+		closed_event_kv(&p->cs.info[i], kv + 2, buf);
+		if (fmt == OUT_JSON)
+			sock_json_row(&js, &p->cs.s, &p->cs.s.recs[i], &x);
+		else
+			sock_csv_row(stdout, &p->cs.s, &p->cs.s.recs[i], &x);
+	}
+	if (fmt == OUT_JSON)
+		fputs(p->nshort ? "\n]" : "]", stdout);
+}
+
+/* One list as a JSON array member. */
+static void json_list(const char *name, struct diff_pair *p,
+		      const struct sock_delta *v, size_t n)
+{
+	struct json_stream js;
+	struct sock_kv kv[7], sub[6];
+	char buf[2][40];
+
+	printf(",\n\"%s\":", name);
+	sock_json_begin(&js, stdout);
+	for (size_t i = 0; i < n; i++) {
+		struct sock_extra x = { .tail = kv,
+					.ntail = p->cs.recorded ? 7 : 2 };
+		bool closed = !v[i].after;
+
+		before_after(&v[i], kv, sub);
+		event_kv(p, closed ? v[i].before : NULL, kv + 2, buf);
+		sock_json_row(&js, closed ? &p->s_from : &p->s_to,
+			      closed ? v[i].before : v[i].after, &x);
+	}
+	fputs(n ? "\n]" : "]", stdout);
+}
+
+/* The JSON object of a diff. */
+static int print_json(const struct diff_args *a, struct diff_pair *p,
+		      const struct sock_diff *d)
+{
+	json_frames(a, p);
+	json_list("opened", p, d->opened, d->nopened);
+	json_list("closed", p, d->closed, d->nclosed);
+	json_list("changed", p, d->changed, d->nchanged);
+	if (p->cs.recorded)
+		short_lived_rows(OUT_JSON, p);
+	fputs("\n}\n", stdout);
+	return ferror(stdout) ? -EIO : 0;
+}
+
 /* CSV rows of one list, "change" first and the before_ values last. */
-static void csv_list(const char *change, const struct diff_pair *p,
+static void csv_list(const char *change, struct diff_pair *p,
 		     const struct sock_delta *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct sock_kv lead[3], kv[2], sub[6];
+		struct sock_kv lead[3], kv[7], sub[6];
+		char buf[2][40];
 		bool closed = !v[i].after;
 		const struct snapshot *s = closed ? &p->s_from : &p->s_to;
-		struct sock_extra x = { .lead = lead, .tail = kv, .ntail = 1,
+		struct sock_extra x = { .lead = lead, .tail = kv + 1,
+			.ntail = p->cs.recorded ? 6 : 1,
 			.nlead = csv_lead(p, s->netns_ino, change, lead) };
 
-		before_after(&v[i], kv, sub);
+		before_after(&v[i], kv + 1, sub);
+		event_kv(p, closed ? v[i].before : NULL, kv + 2, buf);
 		sock_csv_row(stdout, s, closed ? v[i].before : v[i].after, &x);
 	}
 }
 
 /* The CSV of a diff: one row per socket (the header before the first
  * namespace's). */
-static int print_csv(const struct diff_args *a, const struct diff_pair *p,
+static int print_csv(const struct diff_args *a, struct diff_pair *p,
 		     const struct sock_diff *d, bool header)
 {
 	if (header && !a->fl.no_header) {
-		struct sock_kv lead[3], kv[2], sub[6];
+		struct sock_kv lead[3], kv[7], sub[6];
 		struct sock_delta none = { 0 };
-		struct sock_extra x = { .lead = lead, .tail = kv, .ntail = 1,
+		char buf[2][40];
+		struct sock_extra x = { .lead = lead, .tail = kv,
+			.ntail = p->cs.recorded ? 6 : 1,
 			.nlead = csv_lead(p, 0, NULL, lead) };
 
 		before_after(&none, kv, sub);
+		event_kv(p, NULL, kv + 1, buf);
 		sock_csv_header(stdout, &x);
 	}
 	csv_list("opened", p, d->opened, d->nopened);
 	csv_list("closed", p, d->closed, d->nclosed);
 	csv_list("changed", p, d->changed, d->nchanged);
+	if (p->cs.recorded)
+		short_lived_rows(OUT_CSV, p);
 	return ferror(stdout) ? -EIO : 0;
 }
 
@@ -592,12 +746,14 @@ static int diff_netns(struct store *st, const struct diff_args *a,
 					       .netns_ino = ino };
 	p.to = t ? *t : (struct frame_info){ .time_ns = to->time_ns,
 					     .netns_ino = ino };
-	if (snapshot_init(&p.s_from) < 0 || snapshot_init(&p.s_to) < 0)
+	if (snapshot_init(&p.s_from) < 0 || snapshot_init(&p.s_to) < 0 ||
+	    closed_set_init(&p.cs) < 0)
 		err_msg("diff", "out of memory");
 	else if (load_pair(st, a, &p) == 0)
 		status = run(a, &p, first);
 	snapshot_free(&p.s_from);
 	snapshot_free(&p.s_to);
+	closed_set_free(&p.cs);
 	return status;
 }
 
@@ -651,6 +807,11 @@ int cmd_diff(int argc, char **argv)
 		return EXIT_OK;
 	if (n < 0 || check_times(&a, n, operands) < 0 ||
 	    sock_select_finish(&a.sel, n - 2, operands + 2, SEL_ALL) < 0) {
+		sock_select_free(&a.sel);
+		return EXIT_USAGE;
+	}
+	if (a.with_closed && a.by) {
+		err_msg("--with-closed", "not with --by");
 		sock_select_free(&a.sel);
 		return EXIT_USAGE;
 	}

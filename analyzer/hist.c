@@ -5,6 +5,8 @@
  * and step, picks the source — the stored counts (hist_query.c) when they
  * can answer exactly, else a scan of the snapshots (hist_scan.c) — folds it
  * (hist_fold.c), keeps the top groups, and prints table, CSV or JSON.
+ * With --closed the source is the close events instead (closedset.h): a
+ * unit per bucket, each closed socket counted once in its group.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "closedset.h"
 #include "cmd.h"
 #include "db.h"
 #include "hist_fold.h"
@@ -33,7 +36,7 @@
 #define GROUP_WIDTH 12           /* narrowest group column of the table */
 
 enum { OPT_SINCE = OPT_LONG_ONLY, OPT_UNTIL, OPT_STEP, OPT_BY, OPT_TOP,
-       OPT_FORMAT, OPT_DB };
+       OPT_FORMAT, OPT_DB, OPT_CLOSED };
 
 static const struct opt_spec hist_opts[] = {
 	{ OPT_SINCE, "since", "TIME", "first bucket: the one holding TIME" },
@@ -42,6 +45,8 @@ static const struct opt_spec hist_opts[] = {
 	{ OPT_BY, "by", "KEY", "group by KEY (default state)" },
 	{ OPT_TOP, "top", "N", "the N largest groups and \"other\" (0: all; "
 	  "default 10 in a table)" },
+	{ OPT_CLOSED, "closed", NULL, "count the connections that closed "
+	  "in each bucket" },
 	{ OPT_FORMAT, "format", "FMT", "table (default), json or csv" },
 	{ 'H', "no-header", NULL, "no header line (table and csv)" },
 	SOCK_SELECT_OPTS,
@@ -80,7 +85,13 @@ static const struct opt_cmd hist_cmd = {
 	"counts it cannot be answered, and says so.  With several network\n"
 	"namespaces recorded, a tick's counts are summed over its namespaces\n"
 	"(--netns picks some) and the tick counts as one snapshot; --by netns\n"
-	"groups by namespace.",
+	"groups by namespace.\n\n"
+	"--closed counts closed connections instead of open sockets: from the\n"
+	"close events sockhistd records (also the short-lived connections no\n"
+	"snapshot saw), every TCP or UDP socket FILTER selects is counted once,\n"
+	"in the bucket holding its close time; max and mean are both that\n"
+	"count, and a bucket where nothing closed is left out.  A closed socket\n"
+	"is in the state the kernel freed it in (closed for a TCP connection).",
 	.opts = hist_opts,
 	.nopts = sizeof(hist_opts) / sizeof(hist_opts[0]),
 	.examples =
@@ -89,7 +100,8 @@ static const struct opt_cmd hist_cmd = {
 	"  sockhist hist --by netid -x -t --format csv\n"
 	"  sockhist hist --since -1d --step 1m state close-wait sport = :8080\n"
 	"  sockhist hist --by peer -t state established --top 5\n"
-	"  sockhist hist --by process --since -6h 'dport = :5432'",
+	"  sockhist hist --by process --since -6h 'dport = :5432'\n"
+	"  sockhist hist --closed --by dport --step 1m -t    connections closed per minute",
 };
 
 /* The parsed command line. */
@@ -102,6 +114,7 @@ struct hist_args {
 	long top;                    /* -1: the format's default */
 	enum out_format fmt;
 	int no_header;
+	bool closed;                 /* --closed */
 };
 
 /* Parse --step: a duration of whole seconds. */
@@ -161,6 +174,9 @@ static int hist_opt(void *ctx, int id, const char *arg)
 		return opt_format(arg, &a->fmt);
 	case 'H':
 		a->no_header = 1;
+		return 0;
+	case OPT_CLOSED:
+		a->closed = true;
 		return 0;
 	case OPT_DB:
 		db_set_path(arg);
@@ -234,6 +250,7 @@ struct source {
 	int64_t lo_ns, hi_ns, step_ns;
 	int passes;
 	struct hist_scan_stats stats;
+	struct closed_set *cs;       /* --closed: the events of the range */
 };
 
 /* Choose the source for a and the whole buckets of rg. */
@@ -252,12 +269,40 @@ static void pick_source(struct source *src, struct store *st,
 		     last + rg->step_ns;
 }
 
+/* Feed f the close events: a unit per bucket, each socket counted once.
+ * The events are in close time order.  Returns 0 or -ENOMEM. */
+static int fold_closed(const struct source *src, struct hist_fold *f)
+{
+	const struct closed_set *cs = src->cs;
+	int64_t bucket = -1;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < cs->s.nrecs; i++) {
+		int64_t t = cs->info[i].closed_ns;
+		int64_t b = t - t % src->step_ns;
+		long g;
+
+		if (b != bucket && bucket >= 0)
+			r = hist_fold_end(f, 1);
+		if (r == 0 && b != bucket)
+			r = hist_fold_begin(f, t);
+		bucket = b;
+		g = r == 0 ? hist_fold_group(f, &cs->s, &cs->s.recs[i]) : r;
+		r = g < 0 ? (int)g : hist_fold_add(f, g, 1, 1);
+	}
+	if (r == 0 && bucket >= 0)
+		r = hist_fold_end(f, 1);
+	return r;
+}
+
 /* Feed f one pass over the source; prints why not.  Returns 0 or -1. */
 static int feed(struct source *src, struct hist_fold *f)
 {
 	int r;
 
-	if (src->counts)
+	if (src->cs)
+		r = fold_closed(src, f);
+	else if (src->counts)
 		r = hist_query_fold(store_sqlite(src->st), &src->sel,
 				    src->lo_ns, src->hi_ns, src->step_ns, f);
 	else
@@ -464,6 +509,40 @@ static int check_gone(const struct source *src, const struct hist *h)
 	return 0;
 }
 
+/* --closed: load the events of the buckets, fold and print them.
+ * Returns an exit status. */
+static int run_closed(struct source *src, const struct hist_args *a,
+		      const struct hist_range *rg)
+{
+	struct closed_query q = {
+		.since_ns = src->lo_ns, .until_ns = src->hi_ns - 1,
+		.keep = sock_select_keep, .arg = (void *)&a->sel,
+	};
+	struct closed_set cs;
+	struct hist h;
+	char range[96];
+	int status = EXIT_FAIL;
+
+	if (closed_set_init(&cs) < 0) {
+		err_msg("hist", "out of memory");
+		return EXIT_FAIL;
+	}
+	src->cs = &cs;
+	if (closed_load(src->st, &q, &cs) < 0)
+		goto out;
+	if (compute(src, &h) < 0)
+		goto out;
+	range_text(rg, range, sizeof(range));
+	if (h.ngroups == 0)
+		err_msg("hist", "no connection closed between %s", range);
+	print_hist(a, &h);
+	hist_free(&h);
+	status = EXIT_OK;
+out:
+	closed_set_free(&cs);
+	return status;
+}
+
 /* Compute and print the histogram of rg.  Returns an exit status. */
 static int run(struct store *st, const struct hist_args *a,
 	       const struct hist_range *rg)
@@ -473,6 +552,8 @@ static int run(struct store *st, const struct hist_args *a,
 	char range[96];
 
 	pick_source(&src, st, a, rg);
+	if (a->closed)
+		return run_closed(&src, a, rg);
 	if (compute(&src, &h) < 0)
 		return EXIT_FAIL;
 	if (!src.counts && check_gone(&src, &h) < 0) {

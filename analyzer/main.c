@@ -21,6 +21,7 @@ static const struct command {
 	{ "summary", cmd_summary, "Socket counts of one recorded moment, as ss -s" },
 	{ "hist", cmd_hist, "Socket counts over time, by state, port, peer, process..." },
 	{ "diff", cmd_diff, "Sockets opened, closed and changed between two moments" },
+	{ "closed", cmd_closed, "Connections that closed, also between snapshots (ss -E)" },
 	{ "trace", cmd_trace, "The life of one connection across the snapshots" },
 	{ "help", cmd_help, "Show this help, or a subcommand's ('help show')" },
 };

@@ -28,6 +28,7 @@ struct sink;
 struct sink_ops {
 	void (*num)(struct sink *k, const char *key, uint64_t v);
 	void (*str)(struct sink *k, const char *key, const char *v);
+	void (*lit)(struct sink *k, const char *key, const char *v);
 	void (*gap)(struct sink *k, const char *key);
 	void (*procs)(struct sink *k, const char *key,
 		      const struct snapshot *s, const struct sock_record *r);
@@ -323,6 +324,8 @@ static void walk_kv(struct sink *k, const struct sock_kv *kv, size_t n,
 			walk_kv(k, v->present ? v->sub : gaps, v->nsub, key);
 		} else if (v->str) {
 			k->ops->str(k, key, v->str);
+		} else if (v->lit) {
+			k->ops->lit(k, key, v->lit);
 		} else {
 			put_num(k, key, v->present, v->num);
 		}
@@ -383,6 +386,13 @@ static void json_str(struct sink *k, const char *key, const char *v)
 	json_write_string(k->out, v);
 }
 
+/* A JSON literal member (true, false, null). */
+static void json_lit(struct sink *k, const char *key, const char *v)
+{
+	json_key(k, key);
+	fputs(v, k->out);
+}
+
 /* JSON leaves absent values out. */
 static void json_gap(struct sink *k, const char *key)
 {
@@ -423,7 +433,8 @@ static void json_close(struct sink *k)
 }
 
 static const struct sink_ops json_ops = {
-	json_num, json_str, json_gap, json_procs, json_open, json_close,
+	json_num, json_str, json_lit, json_gap, json_procs, json_open,
+	json_close,
 };
 
 /* Write the rows as one JSON array, one object per line. */
@@ -475,6 +486,15 @@ static void csv_str(struct sink *k, const char *key, const char *v)
 	csv_write_field(k->out, v);
 }
 
+/* A JSON literal as a CSV field: the word, null an empty field. */
+static void csv_lit(struct sink *k, const char *key, const char *v)
+{
+	(void)key;
+	csv_sep(k);
+	if (strcmp(v, "null") != 0)
+		fputs(v, k->out);
+}
+
 /* An empty CSV field for an absent value. */
 static void csv_gap(struct sink *k, const char *key)
 {
@@ -508,7 +528,7 @@ static void csv_procs(struct sink *k, const char *key,
 }
 
 static const struct sink_ops csv_ops = {
-	csv_num, csv_str, csv_gap, csv_procs, NULL, NULL,
+	csv_num, csv_str, csv_lit, csv_gap, csv_procs, NULL, NULL,
 };
 
 /* The header sink: every column writes its key. */
@@ -542,7 +562,7 @@ static void head_procs(struct sink *k, const char *key,
 }
 
 static const struct sink_ops head_ops = {
-	head_num, head_str, head_gap, head_procs, NULL, NULL,
+	head_num, head_str, head_str, head_gap, head_procs, NULL, NULL,
 };
 
 /* The CSV header line for rows carrying x's keys. */

@@ -25,12 +25,14 @@ struct row_tag {
 };
 
 /* An extra value a command writes with a record's own keys: a string
- * (str not NULL), a number (present), an object of nsub values (sub not
- * NULL; in CSV, columns named KEY_SUBKEY), or absent when not present
- * (left out of JSON, empty CSV fields). */
+ * (str not NULL), a JSON literal (lit not NULL: true, false or null; in
+ * CSV the word, null an empty field), a number (present), an object of
+ * nsub values (sub not NULL; in CSV, columns named KEY_SUBKEY), or absent
+ * when not present (left out of JSON, empty CSV fields). */
 struct sock_kv {
 	const char *key;
 	const char *str;
+	const char *lit;
 	uint64_t num;
 	bool present;
 	const struct sock_kv *sub;

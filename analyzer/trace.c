@@ -12,6 +12,12 @@
  * row: one line per snapshot with the state (a change marked), the
  * queues, and tcp_info's rtt, cwnd and the bytes sent and received and
  * the retransmits during the interval before it.
+ *
+ * With --with-closed the close events (closedset.h) of the range are read
+ * too: a lifetime whose socket closed ends with a line at its exact close
+ * time with its final counters, and the short-lived sockets of that
+ * 4-tuple or cookie, which no snapshot saw, get a lifetime of one line
+ * (--netns applies to them too).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +31,7 @@
 #include <sys/socket.h>
 
 #include "cgpath.h"
+#include "closedset.h"
 #include "cmd.h"
 #include "db.h"
 #include "options.h"
@@ -32,13 +39,18 @@
 #include "sockenum.h"
 #include "socktrace.h"
 
-enum { OPT_COOKIE = OPT_LONG_ONLY, OPT_SINCE, OPT_UNTIL, OPT_FORMAT, OPT_DB };
+enum {
+	OPT_COOKIE = OPT_LONG_ONLY, OPT_SINCE, OPT_UNTIL, OPT_FORMAT, OPT_DB,
+	OPT_WITH_CLOSED,
+};
 
 static const struct opt_spec trace_opts[] = {
 	{ OPT_COOKIE, "cookie", "N", "the socket with this cookie (ss -e's sk:, "
 	  "in hex there)" },
 	{ OPT_SINCE, "since", "TIME", "only snapshots from TIME" },
 	{ OPT_UNTIL, "until", "TIME", "only snapshots up to TIME" },
+	{ OPT_WITH_CLOSED, "with-closed", NULL, "also the close events: exact "
+	  "close times, short-lived sockets" },
 	{ OPT_FORMAT, "format", "FMT", "table (default), json or csv" },
 	{ 'H', "no-header", NULL, "no column header line (table and csv)" },
 	{ OPT_DB, "db", "PATH", "the history file (as the global --db)" },
@@ -61,13 +73,19 @@ static const struct opt_cmd trace_cmd = {
 	"LOCAL and PEER are written as ss -n prints them: ADDR:PORT,\n"
 	"[IPV6ADDR]:PORT; *:PORT or a bare PORT match any address, a PORT of *\n"
 	"is a listener's peer.  --cookie N takes the cookie in decimal or 0x hex\n"
-	"(ss -e prints it as sk:HEX).",
+	"(ss -e prints it as sk:HEX).\n\n"
+	"--with-closed reads the close events sockhistd records: a lifetime\n"
+	"whose socket closed ends with a \"closed\" line at the exact close time\n"
+	"with the final tcp_info (the counts since the last snapshot), and\n"
+	"sockets of that 4-tuple or cookie that opened and closed between two\n"
+	"snapshots are shown as short-lived lifetimes of that one line.",
 	.examples =
 	"Examples:\n"
 	"  sockhist trace 10.0.0.5:43512 10.0.0.9:443\n"
 	"  sockhist trace '[2001:db8::5]:43512' '[2001:db8::9]:443' --since -1h\n"
 	"  sockhist trace 43512 10.0.0.9:443 --format csv\n"
-	"  sockhist trace --cookie 0x4a1f --format json",
+	"  sockhist trace --cookie 0x4a1f --format json\n"
+	"  sockhist trace 43512 10.0.0.9:443 --with-closed",
 	.opts = trace_opts,
 	.nopts = sizeof(trace_opts) / sizeof(trace_opts[0]),
 };
@@ -82,6 +100,7 @@ struct trace_args {
 	bool has_since, has_until;
 	enum out_format fmt;
 	bool no_header;
+	bool with_closed;
 };
 
 /* Parse --cookie: decimal or 0x hex. */
@@ -118,6 +137,9 @@ static int trace_opt(void *ctx, int id, const char *arg)
 		return opt_format(arg, &a->fmt);
 	case 'H':
 		a->no_header = true;
+		return 0;
+	case OPT_WITH_CLOSED:
+		a->with_closed = true;
 		return 0;
 	case OPT_DB:
 		db_set_path(arg);
@@ -165,6 +187,9 @@ struct lifetime {
 	int64_t pid;                  /* -1: unknown */
 	char comm[64];
 	int64_t first, last;          /* frame ids; last 0: still open */
+	int64_t boot;                 /* boot.id */
+	bool short_lived;             /* from a close event alone */
+	const struct closed_info *closed; /* its close event, or NULL */
 	struct trace_sample *samples;
 	size_t n, cap;
 };
@@ -173,12 +198,14 @@ struct lifetime {
 struct lifetimes {
 	struct lifetime *v;
 	size_t n, cap;
+	struct closed_set cs;         /* --with-closed: the events read */
 };
 
 #define LIFETIME_COLS \
 	"SELECT s.cookie, n.ino, s.netid, s.family, s.laddr, s.lport, " \
 	"s.raddr, s.rport, s.pid, (SELECT str.s FROM str WHERE str.id = " \
-	"s.comm), s.first, ifnull(s.last, 0) FROM sock s JOIN netns n ON " \
+	"s.comm), s.first, ifnull(s.last, 0), s.boot FROM sock s JOIN " \
+	"netns n ON " \
 	"n.id = s.netns WHERE "
 
 /* Copy an address blob of 4 or 16 bytes. */
@@ -192,24 +219,34 @@ static void copy_addr(sqlite3_stmt *q, int col, uint8_t out[16])
 		memcpy(out, p, (size_t)len);
 }
 
-/* Append the lifetime of the current row of q, if --netns wants its
- * namespace. */
-static int add_lifetime(struct lifetimes *l, sqlite3_stmt *q)
+/* A new zeroed lifetime at the end of l, or NULL. */
+static struct lifetime *new_lifetime(struct lifetimes *l)
 {
 	struct lifetime *t;
-	const unsigned char *comm;
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 4;
 		struct lifetime *v = realloc(l->v, sizeof(*v) * cap);
 
 		if (!v)
-			return -ENOMEM;
+			return NULL;
 		l->v = v;
 		l->cap = cap;
 	}
 	t = &l->v[l->n++];
 	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+/* Append the lifetime of the current row of q, if --netns wants its
+ * namespace. */
+static int add_lifetime(struct lifetimes *l, sqlite3_stmt *q)
+{
+	struct lifetime *t = new_lifetime(l);
+	const unsigned char *comm;
+
+	if (!t)
+		return -ENOMEM;
 	t->cookie = (uint64_t)sqlite3_column_int64(q, 0);
 	t->netns_ino = (uint64_t)sqlite3_column_int64(q, 1);
 	t->netid = sqlite3_column_int(q, 2);
@@ -224,6 +261,7 @@ static int add_lifetime(struct lifetimes *l, sqlite3_stmt *q)
 	snprintf(t->comm, sizeof(t->comm), "%s", comm ? (const char *)comm : "");
 	t->first = sqlite3_column_int64(q, 10);
 	t->last = sqlite3_column_int64(q, 11);
+	t->boot = sqlite3_column_int64(q, 12);
 	if (!db_netns_wanted(t->netns_ino))
 		l->n--;
 	return 0;
@@ -286,23 +324,6 @@ struct tracer {
 	struct snapshot out;          /* the one materialized row */
 };
 
-/* The record with cookie c in s (sorted by cookie), or NULL. */
-static const struct sock_record *find_cookie(const struct snapshot *s,
-					     uint64_t c)
-{
-	size_t lo = 0, hi = s->nrecs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->recs[mid].cookie < c)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->nrecs && s->recs[lo].cookie == c ? &s->recs[lo] : NULL;
-}
-
 /* chain_materialize's filter: the traced cookie only. */
 static int keep_cookie(const struct snapshot *s, const struct sock_record *r,
 		       void *arg)
@@ -337,7 +358,7 @@ static int trace_frame(const struct frame_info *fi, const struct snapshot *s,
 	struct trace_sample sample;
 
 	cgpath_frame(fi);
-	if (!(r = find_cookie(s, t->cookie)))
+	if (!(r = snapshot_find_cookie(s, t->cookie)))
 		return 0;
 	if (c) {
 		if (chain_materialize(c, &x->out, keep_cookie, &t->cookie) < 0)
@@ -399,6 +420,114 @@ static int scan_lifetime(struct store *st, struct lifetime *t, int64_t since,
 	return r;
 }
 
+/* ---- close events (--with-closed) ------------------------------------------ */
+
+/* Does record r have the traced endpoints (closed_load's filter)? */
+static int keep_endpoints(const struct snapshot *s, const struct sock_record *r,
+			  void *arg)
+{
+	const struct trace_args *a = arg;
+	const struct endpoint *e[2] = { &a->local, &a->peer };
+	const uint8_t *addr[2] = { r->src, r->dst };
+	uint16_t port[2] = { r->sport, r->dport };
+
+	(void)s;
+	for (int i = 0; i < 2; i++) {
+		if (port[i] != e[i]->port)
+			return 0;
+		if (e[i]->family && (r->family != e[i]->family ||
+		    memcmp(addr[i], e[i]->addr,
+			   e[i]->family == AF_INET ? 4 : 16) != 0))
+			return 0;
+	}
+	return r->family == AF_INET || r->family == AF_INET6;
+}
+
+/* The short-lived lifetime of event k of cs. */
+static int add_short_lived(struct lifetimes *l, const struct closed_set *cs,
+			   size_t k)
+{
+	const struct sock_record *r = &cs->s.recs[k];
+	struct lifetime *t = new_lifetime(l);
+
+	if (!t)
+		return -ENOMEM;
+	t->cookie = r->cookie;
+	t->netns_ino = cs->info[k].netns_ino;
+	t->netid = r->netid;
+	t->family = r->family;
+	memcpy(t->laddr, r->src, 16);
+	memcpy(t->raddr, r->dst, 16);
+	t->lport = r->sport;
+	t->rport = r->dport;
+	t->pid = -1;
+	t->boot = cs->info[k].boot;
+	t->short_lived = true;
+	return 0;
+}
+
+/* End each lifetime whose socket closed with a sample of its event, and
+ * add the short-lived sockets. */
+static int add_closed(struct lifetimes *l, struct closed_set *cs)
+{
+	struct trace_sample x;
+	int r = 0;
+
+	for (size_t k = 0; r == 0 && k < cs->s.nrecs; k++)
+		if (!cs->info[k].seen)
+			r = add_short_lived(l, cs, k);
+	for (size_t i = 0; r == 0 && i < l->n; i++) {
+		struct lifetime *t = &l->v[i];
+		long k = closed_find(cs, t->boot, t->cookie);
+
+		if (k < 0)
+			continue;
+		t->closed = &cs->info[k];
+		trace_sample_of(&cs->s, &cs->s.recs[k], 0, t->closed->closed_ns,
+				&x);
+		r = add_sample(t, &x);
+	}
+	return r;
+}
+
+/* Order of lifetimes by their first sample's time. */
+static int cmp_lifetime(const void *a, const void *b)
+{
+	const struct lifetime *x = a, *y = b;
+	int64_t tx = x->n ? x->samples[0].time_ns : INT64_MAX;
+	int64_t ty = y->n ? y->samples[0].time_ns : INT64_MAX;
+
+	return (tx > ty) - (tx < ty);
+}
+
+/* --with-closed: read the close events of the range and add them.
+ * Returns 0 or -1 after printing. */
+static int with_closed(struct store *st, const struct trace_args *a,
+		       struct lifetimes *l, int64_t since, int64_t until)
+{
+	struct closed_query q = {
+		.since_ns = since, .until_ns = until,
+		.keep = a->by_cookie ? NULL : keep_endpoints, .arg = (void *)a,
+		.cookie = a->by_cookie ? a->cookie : 0,
+	};
+	struct closed_set *cs = &l->cs;
+	int r = -1;
+
+	if (closed_set_init(cs) < 0) {
+		err_msg("trace", "out of memory");
+		return -1;
+	}
+	if (closed_load(st, &q, cs) < 0)
+		return -1;
+	r = add_closed(l, cs);
+	if (r < 0) {
+		err_msg("trace", "out of memory");
+		return -1;
+	}
+	qsort(l->v, l->n, sizeof(*l->v), cmp_lifetime);
+	return 0;
+}
+
 /* ---- output ---------------------------------------------------------------- */
 
 /* "ADDR:PORT" or "[ADDR]:PORT" as ss -n prints an end. */
@@ -433,11 +562,13 @@ static void format_seen(struct store *st, int64_t id, char *buf, size_t len)
 static void table_lifetime(struct store *st, const struct trace_args *a,
 			   const struct lifetime *t)
 {
-	char local[64], peer[64], first[80], last[80], owner[96];
+	char local[64], peer[64], first[80] = "", last[80], owner[96];
+	char note[192];
 
 	format_end(t, t->laddr, t->lport, local, sizeof(local));
 	format_end(t, t->raddr, t->rport, peer, sizeof(peer));
-	format_seen(st, t->first, first, sizeof(first));
+	if (t->first)
+		format_seen(st, t->first, first, sizeof(first));
 	if (t->last)
 		format_seen(st, t->last, last, sizeof(last));
 	if (t->pid >= 0)
@@ -450,8 +581,18 @@ static void table_lifetime(struct store *st, const struct trace_args *a,
 	if (db_netns_several())
 		printf(", netns %s", db_netns_label(t->netns_ino));
 	putchar('\n');
-	printf("# first seen %s, %s%s\n", first, t->last ? "last seen " :
-	       "still open", t->last ? last : "");
+	if (t->closed) {
+		closed_note(t->closed, note, sizeof(note));
+		if (t->short_lived)
+			printf("# short-lived (no snapshot saw it): %s\n", note);
+		else
+			printf("# first seen %s, last seen %s, %s\n", first,
+			       t->last ? last : "in the newest snapshot",
+			       note);
+	} else {
+		printf("# first seen %s, %s%s\n", first, t->last ?
+		       "last seen " : "still open", t->last ? last : "");
+	}
 	if (!a->no_header)
 		printf("  %-20s %8s %-11s %7s %7s %9s %6s %10s %10s %7s\n",
 		       "Time", "Snapshot", "State", "Recv-Q", "Send-Q",
@@ -463,9 +604,13 @@ static void table_sample(const struct trace_sample *x,
 			 const struct trace_interval *iv)
 {
 	char when[40], rtt[24] = "-", cwnd[16] = "-", sent[24] = "-",
-	     recv[24] = "-", retr[24] = "-";
+	     recv[24] = "-", retr[24] = "-", snap[24] = "closed";
 
+	/* the close event's line: "closed" for a snapshot (its exact time,
+	 * to the millisecond, is in the lifetime's header) */
 	time_format_iso(x->time_ns, 0, when, sizeof(when));
+	if (x->snapshot)
+		snprintf(snap, sizeof(snap), "%" PRId64, x->snapshot);
 	if (x->has_tcp_info) {
 		snprintf(rtt, sizeof(rtt), "%.3f", x->rtt_us / 1000.0);
 		snprintf(cwnd, sizeof(cwnd), "%" PRIu32, x->snd_cwnd);
@@ -475,9 +620,9 @@ static void table_sample(const struct trace_sample *x,
 		snprintf(recv, sizeof(recv), "%" PRIu64, iv->received);
 		snprintf(retr, sizeof(retr), "%" PRIu64, iv->retrans);
 	}
-	printf("%c %-20s %8" PRId64 " %-11s %7" PRIu32 " %7" PRIu32
+	printf("%c %-20s %8s %-11s %7" PRIu32 " %7" PRIu32
 	       " %9s %6s %10s %10s %7s\n", iv->state_changed ? '*' : ' ',
-	       when, x->snapshot, state_name(x->state), x->recv_q, x->send_q,
+	       when, snap, state_name(x->state), x->recv_q, x->send_q,
 	       rtt, cwnd, sent, recv, retr);
 }
 
@@ -505,8 +650,25 @@ static void json_lifetime(struct store *st, const struct lifetime *t,
 		printf(",\"pid\":%" PRId64 ",\"comm\":", t->pid);
 		json_write_string(stdout, t->comm);
 	}
-	printf(",\"first_snapshot\":%" PRId64, t->first);
-	if (store_frame_by_id(st, t->first, &fi) == 0) {
+	if (t->closed) {
+		char b[2][40];
+		struct closed_info ci = *t->closed;
+
+		time_format_iso(ci.closed_ns, 1, b[1], sizeof(b[1]));
+		printf(",\"closed_at\":\"%s\",\"short_lived\":%s", b[1],
+		       t->short_lived ? "true" : "false");
+		if (ci.opened_ns) {
+			time_format_iso(ci.opened_ns, 1, b[0], sizeof(b[0]));
+			printf(",\"opened_at\":\"%s\"", b[0]);
+		}
+		if (ci.has_bytes)
+			printf(",\"final_bytes_sent\":%" PRIu64
+			       ",\"final_bytes_received\":%" PRIu64,
+			       ci.bytes_sent, ci.bytes_received);
+	}
+	if (t->first)
+		printf(",\"first_snapshot\":%" PRId64, t->first);
+	if (t->first && store_frame_by_id(st, t->first, &fi) == 0) {
 		time_format_iso(fi.time_ns, 0, when, sizeof(when));
 		printf(",\"first_time\":\"%s\"", when);
 	}
@@ -516,7 +678,8 @@ static void json_lifetime(struct store *st, const struct lifetime *t,
 		time_format_iso(fi.time_ns, 0, when, sizeof(when));
 		printf(",\"last_time\":\"%s\"", when);
 	}
-	printf(",\"still_open\":%s,\"samples\":[", t->last ? "false" : "true");
+	printf(",\"still_open\":%s,\"samples\":[",
+	       t->last || t->closed ? "false" : "true");
 }
 
 /* One sample as JSON or CSV. */
@@ -524,19 +687,23 @@ static void data_sample(const struct trace_args *a, const struct lifetime *t,
 			const struct trace_sample *x,
 			const struct trace_interval *iv, size_t index)
 {
-	char when[40];
+	char when[40], snap[24] = "";
 	bool csv = a->fmt == OUT_CSV, tcp = x->has_tcp_info;
 
-	time_format_iso(x->time_ns, 0, when, sizeof(when));
+	/* the close event's sample: no snapshot (empty, null), exact time */
+	time_format_iso(x->time_ns, !x->snapshot, when, sizeof(when));
+	if (x->snapshot || !csv)
+		snprintf(snap, sizeof(snap), x->snapshot ? "%" PRId64 : "null",
+			 x->snapshot);
 	if (csv)
-		printf("%" PRIu64 ",%" PRId64 ",%s,%s,%d,%" PRIu32 ",%" PRIu32,
-		       t->cookie, x->snapshot, when, state_key(x->state),
+		printf("%" PRIu64 ",%s,%s,%s,%d,%" PRIu32 ",%" PRIu32,
+		       t->cookie, snap, when, state_key(x->state),
 		       iv->state_changed, x->recv_q, x->send_q);
 	else
-		printf("%s{\"snapshot\":%" PRId64 ",\"time\":\"%s\",\"state\":"
+		printf("%s{\"snapshot\":%s,\"time\":\"%s\",\"state\":"
 		       "\"%s\",\"state_changed\":%s,\"recv_q\":%" PRIu32
 		       ",\"send_q\":%" PRIu32, index ? ",\n" : "\n",
-		       x->snapshot, when, state_key(x->state),
+		       snap, when, state_key(x->state),
 		       iv->state_changed ? "true" : "false", x->recv_q,
 		       x->send_q);
 	if (csv && !tcp)
@@ -626,14 +793,16 @@ static int run(struct store *st, const struct trace_args *a)
 	if (time_range(st, a, &since, &until) < 0 ||
 	    find_lifetimes(st, a, &l) < 0)
 		goto out;
+	for (size_t i = 0; r == 0 && i < l.n; i++)
+		r = scan_lifetime(st, &l.v[i], since, until);
+	if (r == 0 && a->with_closed && with_closed(st, a, &l, since, until) < 0)
+		goto out;
 	if (!l.n) {
 		err_msg(a->what, "no such socket was recorded");
 		goto out;
 	}
-	for (size_t i = 0; r == 0 && i < l.n; i++) {
-		r = scan_lifetime(st, &l.v[i], since, until);
+	for (size_t i = 0; i < l.n; i++)
 		samples += l.v[i].n;
-	}
 	if (r < 0) {
 		err_msg(db_path(), "%s", r == -ENOMEM ? "out of memory" :
 			store_errmsg(st));
@@ -647,6 +816,7 @@ out:
 	for (size_t i = 0; i < l.n; i++)
 		free(l.v[i].samples);
 	free(l.v);
+	closed_set_free(&l.cs);
 	return status;
 }
 

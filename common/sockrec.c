@@ -165,6 +165,58 @@ int snapshot_add_process(struct snapshot *s, uint32_t pid, uint32_t fd,
 	return 0;
 }
 
+/* Intern the string at offset off of src into s; its offset or -ENOMEM. */
+static int64_t copy_str(struct snapshot *s, const struct snapshot *src,
+			uint32_t off)
+{
+	const char *str = snapshot_str(src, off);
+
+	return snapshot_intern(s, str, strlen(str));
+}
+
+/* Copy len bytes at offset off of src's byte pool into s's (nothing when
+ * they are out of range); the new offset, or -ENOMEM. */
+static int64_t copy_bytes(struct snapshot *s, const struct snapshot *src,
+			  uint32_t off, uint32_t len)
+{
+	if (!len || off > src->nbytes || len > src->nbytes - off)
+		return 0;
+	return snapshot_add_bytes(s, src->bytes + off, len);
+}
+
+struct sock_record *snapshot_copy_record(struct snapshot *s,
+					 const struct snapshot *src,
+					 const struct sock_record *r)
+{
+	int64_t name = copy_str(s, src, r->name), cong = copy_str(s, src, r->cong);
+	int64_t tcpi = copy_bytes(s, src, r->tcpi_off, r->tcpi_len);
+	int64_t cc = copy_bytes(s, src, r->ccinfo_off, r->ccinfo_len);
+	int64_t icons = copy_bytes(s, src, r->icons_off, r->icons_len);
+	size_t first = s->nprocs;
+	struct sock_record *n;
+
+	if (name < 0 || cong < 0 || tcpi < 0 || cc < 0 || icons < 0)
+		return NULL;
+	for (uint32_t k = 0; k < r->proc_count; k++) {
+		const struct sr_process *p = &src->procs[r->proc_first + k];
+
+		if (snapshot_add_process(s, p->pid, p->fd,
+					 snapshot_str(src, p->comm)) < 0)
+			return NULL;
+	}
+	n = snapshot_add_record(s);
+	if (!n)
+		return NULL;
+	*n = *r;
+	n->name = (uint32_t)name;
+	n->cong = (uint32_t)cong;
+	n->tcpi_off = (uint32_t)tcpi;
+	n->ccinfo_off = (uint32_t)cc;
+	n->icons_off = (uint32_t)icons;
+	n->proc_first = (uint32_t)first;
+	return n;
+}
+
 const char *snapshot_str(const struct snapshot *s, uint32_t off)
 {
 	if (off == 0 || off >= s->strpool_len)
@@ -197,6 +249,23 @@ void snapshot_sort_dedupe(struct snapshot *s)
 		s->recs[out++] = s->recs[i];
 	}
 	s->nrecs = out;
+}
+
+const struct sock_record *snapshot_find_cookie(const struct snapshot *s,
+					       uint64_t cookie)
+{
+	size_t lo = 0, hi = s->nrecs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->recs[mid].cookie < cookie)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nrecs && s->recs[lo].cookie == cookie ?
+		&s->recs[lo] : NULL;
 }
 
 void snapshot_count(const struct snapshot *s, uint32_t counts[NETID_COUNT])

@@ -197,6 +197,14 @@ int64_t snapshot_add_bytes(struct snapshot *s, const void *data, size_t len);
 int snapshot_add_process(struct snapshot *s, uint32_t pid, uint32_t fd,
 			 const char *comm);
 
+/* Append a copy of record r of snapshot src to s, with its strings (name,
+ * congestion control), raw bytes (tcp_info, congestion info, pending
+ * connections) and owner processes.  Returns the copy (valid until the
+ * next record is added) or NULL when out of memory. */
+struct sock_record *snapshot_copy_record(struct snapshot *s,
+					 const struct snapshot *src,
+					 const struct sock_record *r);
+
 /* The string at a pool offset (never NULL; "" for 0 or an offset out of range). */
 const char *snapshot_str(const struct snapshot *s, uint32_t off);
 
@@ -209,6 +217,10 @@ void snapshot_sort_dedupe(struct snapshot *s);
  * caller's (a selection, a state...). */
 typedef int (*sock_keep_fn)(const struct snapshot *s,
 			    const struct sock_record *r, void *arg);
+
+/* The record with this cookie in s (sorted by cookie), or NULL. */
+const struct sock_record *snapshot_find_cookie(const struct snapshot *s,
+					       uint64_t cookie);
 
 /* Count records per netid into counts[NETID_COUNT]. */
 void snapshot_count(const struct snapshot *s, uint32_t counts[NETID_COUNT]);

@@ -105,6 +105,7 @@ int store_set_netns_info(struct store *st, uint64_t ino, const char *name,
  * chain and lifetime index state.  Should it reappear, its next frame
  * starts a new chain. */
 void store_forget_netns(struct store *st, uint64_t ino);
+
 /* One cgroup id's path, for store_put_cgroups (path NULL: no cgroup2 was
  * mounted where the recorder runs). */
 struct store_cgroup {
@@ -117,6 +118,16 @@ struct store_cgroup {
  * negative code. */
 int store_put_cgroups(struct store *st, const struct store_cgroup *v,
 		      size_t n);
+/* Append one batch of close events (store_closed.c): the sockets of ev
+ * (one namespace, ev->netns_ino; ev->time_ns the take) in arrival order,
+ * closed_ns[i] the close time of ev->recs[i], covering since_ns ..
+ * ev->time_ns, with `lost` events the kernel dropped in that range; in one
+ * transaction of its own.  Links each socket a snapshot saw to its
+ * lifetime.  Returns the batch id, 0 when there was nothing to write
+ * (no event, nothing lost), or a negative code. */
+int64_t store_append_closed(struct store *st, const struct snapshot *ev,
+			    const int64_t *closed_ns, int64_t since_ns,
+			    uint64_t lost);
 
 /* Call fn for every frame in id order; stops early if fn returns non-zero and
  * returns that value.  Returns 0 or a negative code. */

@@ -244,6 +244,15 @@ static int drop_chains(struct store *st, const char *keys_sql, int64_t a)
 		r = store_query_int(st, "DELETE FROM sock WHERE last < "
 				    "(SELECT min(id) FROM frame)", 0, 0, 0,
 				    &ignored);
+	/* Close events go with the frames of their time. */
+	if (r == 0)
+		r = store_query_int(st, "DELETE FROM closed WHERE closed_ns < "
+				    "(SELECT min(time_ns) FROM frame)", 0, 0,
+				    0, &ignored);
+	if (r == 0)
+		r = store_query_int(st, "DELETE FROM closed_batch WHERE "
+				    "time_ns < (SELECT min(time_ns) FROM "
+				    "frame)", 0, 0, 0, &ignored);
 	return r == 0 ? restart_dropped(st) : r;
 }
 

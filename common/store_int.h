@@ -6,6 +6,7 @@
  *   store_cgroup.c the cgroup table (id -> path per boot)
  *   store_index.c  what a frame adds besides itself: counts per netid x
  *                  state, the socket lifetime index, the rollups
+ *   store_closed.c batches of close events (sock_diag destroy)
  */
 #ifndef SOCKHIST_STORE_INT_H
 #define SOCKHIST_STORE_INT_H

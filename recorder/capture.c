@@ -99,10 +99,40 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+/* capture_set_close_events()'s collector and protocols. */
+static struct destroy_collector *close_collector;
+static unsigned close_flags;
+
+void capture_set_close_events(struct destroy_collector *col, unsigned flags)
+{
+	close_collector = flags ? col : NULL;
+	close_flags = flags;
+}
+
+/* Subscribe c to its namespace's close events (inside it), when asked
+ * to; a failure is logged and c goes on with snapshots alone. */
+static void open_close_events(struct capture *c)
+{
+	int err;
+
+	if (!close_collector)
+		return;
+	err = destroy_open(&c->closed, c->netns_ino, close_flags);
+	if (err == 0 && (err = destroy_add(close_collector, &c->closed)) < 0)
+		destroy_close(&c->closed);
+	if (err < 0) {
+		fprintf(stderr, "sockhistd: %s: close events (sock_diag destroy): %s; recording snapshots only\n",
+			c->label, strerror(-err));
+		return;
+	}
+	c->closers = close_collector;
+}
+
 /* Everything that must be opened inside the namespace, called while the
- * calling thread is in it: the netlink socket, the kernel's counters and
- * the raw socket tables.  (More per-namespace sockets belong here, and
- * their close in capture_close().)  Returns 0 or a negative errno. */
+ * calling thread is in it: the netlink socket, the kernel's counters, the
+ * raw socket tables and the close events' subscription.  (More
+ * per-namespace sockets belong here, and their close in capture_close().)
+ * Returns 0 or a negative errno. */
 static int capture_open_inside(struct capture *c)
 {
 	int err = nl_open(&c->nl);
@@ -113,6 +143,7 @@ static int capture_open_inside(struct capture *c)
 	sockstat_open(SOCKSTAT_DIR, c->kfd);
 	c->rawfd[0] = procnet_open_raw(AF_INET);
 	c->rawfd[1] = procnet_open_raw(AF_INET6);
+	open_close_events(c);
 	return 0;
 }
 
@@ -124,6 +155,7 @@ static void capture_clear(struct capture *c)
 	for (int i = 0; i < SOCKSTAT_NFILES; i++)
 		c->kfd[i] = -1;
 	c->rawfd[0] = c->rawfd[1] = -1;
+	c->closed.fd = -1;
 }
 
 /* Run fn(c) with the calling thread inside c's namespace, then come back
@@ -167,11 +199,14 @@ int capture_open_current(struct capture *c)
 
 	capture_clear(c);
 	c->nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (c->nsfd < 0 || fstat(c->nsfd, &st) < 0)
+	if (c->nsfd < 0 || fstat(c->nsfd, &st) < 0) {
 		err = -errno;
-	else
+	} else {
+		c->netns_ino = (uint64_t)st.st_ino;
 		err = capture_open_inside(c);
-	c->netns_ino = err < 0 ? 0 : (uint64_t)st.st_ino;
+	}
+	if (err < 0)
+		c->netns_ino = 0;
 	if (err < 0)
 		capture_close(c);
 	return err;
@@ -179,6 +214,9 @@ int capture_open_current(struct capture *c)
 
 void capture_close(struct capture *c)
 {
+	if (c->closers && c->closed.id)
+		destroy_remove(c->closers, &c->closed);
+	destroy_close(&c->closed);
 	nl_close(&c->nl);
 	sockstat_close(c->kfd);
 	for (int i = 0; i < 2; i++)

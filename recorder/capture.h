@@ -11,7 +11,9 @@
  * in), and kept, so a tick enters no namespace.  They hold a reference on
  * the namespace: capture_close() as soon as it vanishes.  Anything else
  * that must be opened inside the namespace goes in capture_open_inside()
- * (capture.c) and is closed in capture_close().
+ * (capture.c) and is closed in capture_close(): so is the namespace's
+ * subscription to close events (destroy.h), added to the collector set
+ * with capture_set_close_events() and removed from it on close.
  *
  * A dump that fails (a diag module missing, IPv6 disabled...) is left out of
  * the snapshot and reported on stderr once, not on every snapshot.
@@ -22,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "destroy.h"
 #include "netlink.h"
 #include "procmap.h"
 #include "sockrec.h"
@@ -43,12 +46,20 @@ struct capture {
 	int last_err[CAPTURE_NDUMPS];   /* last reported failure per dump */
 	int retry_in[CAPTURE_NDUMPS];   /* snapshots to skip a missing one */
 	int last_kstat_err;             /* and of reading the counters */
+	struct destroy_collector *closers; /* where closed is added, or NULL */
+	struct destroy_sub closed;      /* its close events (fd -1: none) */
 	int64_t dump_ns;        /* last snapshot's time in the dumps */
 	int64_t kstat_ns;       /* reading the kernel's counters */
 	int64_t attach_ns;      /* the tick's sorting and owner attachment
 				 * (after the dumps and the /proc walk
 				 * running alongside), for all namespaces */
 };
+
+/* From now on, every capture opened also subscribes to its namespace's
+ * close events for the protocols of flags (enum destroy_flags) and adds
+ * the subscription to col (a started collector); col NULL: none.  A
+ * subscription that fails is logged and the capture goes on without. */
+void capture_set_close_events(struct destroy_collector *col, unsigned flags);
 
 /* Open c for the namespace nsfd (an open nsfs file, which c keeps and
  * closes) of inode ino: setns into it on the calling thread, open the

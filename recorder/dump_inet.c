@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -244,6 +245,21 @@ int inet_parse_one(const struct nlmsghdr *nlh, int protocol,
 		return -ENOMEM;
 	*out = r;
 	return 0;
+}
+
+int inet_parse_event(const struct nlmsghdr *nlh, struct snapshot *s)
+{
+	const struct nlattr *tb[INET_DIAG_MAX + 1];
+	uint8_t protocol;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    nl_attrs(nlh, sizeof(struct inet_diag_msg), tb, INET_DIAG_MAX) < 0 ||
+	    !tb[INET_DIAG_PROTOCOL] ||
+	    nl_attr_scalar(tb[INET_DIAG_PROTOCOL], &protocol, 1) < 0)
+		return -EBADMSG;
+	if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
+		return -EINVAL;
+	return inet_parse_msg(nlh, protocol, s);
 }
 
 /* nl_dump callback: one answer message. */

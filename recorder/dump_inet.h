@@ -24,6 +24,13 @@ int dump_inet(struct nl_conn *c, int family, int protocol, struct snapshot *s);
 int inet_parse_msg(const struct nlmsghdr *nlh, int protocol,
 		   struct snapshot *s);
 
+/* Decode one destroy broadcast (sock_diag's SKNLGRP_INET*_DESTROY groups:
+ * the same header and attributes as a dump answer, the protocol in
+ * INET_DIAG_PROTOCOL) and append it to s.  -EBADMSG for a malformed
+ * message or one without a protocol, -EINVAL for a protocol other than TCP
+ * or UDP, -ENOMEM when a pool cannot grow. */
+int inet_parse_event(const struct nlmsghdr *nlh, struct snapshot *s);
+
 /* Copy a SK_MEMINFO array attribute (u32 words, as many as the kernel sent,
  * at most SR_SKMEM_MAX) into r and set SR_HAS_SKMEM.  Shared with unix. */
 /* inet_parse_msg within a dump: *last_inode carries the previous

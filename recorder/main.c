@@ -6,17 +6,26 @@
  *
  *   sockhistd [--db PATH] [--interval DUR] [--once] [--netns all|NAME|PATH]...
  *             [--retain DUR] [--max-size SIZE] [--keep-rollups DUR]
+ *             [--close-events WHICH]
  *
  * Ticks are absolute CLOCK_MONOTONIC deadlines, so the period does not
  * drift; a snapshot that overruns skips the ticks it missed.  SIGINT and
  * SIGTERM are blocked except while waiting for the next tick, so a snapshot
  * and its transaction always finish before the process exits.  Problems are
  * logged once when they start, not on every snapshot.
+ *
+ * Connections that close between two snapshots come from sock_diag's
+ * destroy broadcasts (destroy.h): a thread reads them as they arrive; the
+ * main loop stores what it read after each snapshot (so a socket the
+ * snapshot showed is linked to its lifetime) and every second between
+ * snapshots.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +36,21 @@
 
 #include "capture.h"
 #include "cgmap.h"
+#include "destroy.h"
 #include "netns.h"
 #include "store.h"
 #include "timeexpr.h"
 
 #define NS_PER_SEC 1000000000ll
+/* Close events are stored at least this often, also between snapshots
+ * (an empty batch writes nothing). */
+#define CLOSED_FLUSH_NS NS_PER_SEC
 
 struct options {
 	const char *db;
 	int64_t interval_ns;
 	int once;
+	unsigned close_events;  /* enum destroy_flags; 0: off */
 	struct store_limits lim;
 	const char **netns;     /* --netns arguments (or the default) */
 	size_t nnetns;
@@ -54,6 +68,11 @@ struct recorder {
 	int *ok;
 	size_t slots;
 	struct cgmap *cg;       /* cgroup id -> path, stored once per id */
+	struct destroy_collector closers; /* reads every namespace's close
+					   * events */
+	struct destroy_batch taken;     /* the events of one namespace */
+	int losing;                     /* the last batch had lost events */
+	int64_t next_flush;             /* when to store them next (mono) */
 	int last_capture_err;   /* last logged failures, to log each once */
 	int last_store_err;
 	int last_info_err;
@@ -76,6 +95,7 @@ static void usage(FILE *f)
 		"usage: sockhistd [--db PATH] [--interval DUR] [--once]\n"
 		"                 [--netns all|NAME|PATH]...\n"
 		"                 [--retain DUR] [--max-size SIZE] [--keep-rollups DUR]\n"
+		"                 [--close-events all|tcp|off]\n"
 		"\n"
 		"Record every socket of the network namespaces (what ss -tuwxaeimp\n"
 		"shows in each) every DUR into an SQLite file, one snapshot per\n"
@@ -89,13 +109,17 @@ static void usage(FILE *f)
 		"                   default: $SOCKHISTD_NETNS, else all as root and\n"
 		"                   our own namespace otherwise\n"
 		"  --interval DUR   time between snapshots: 500ms, 10s, 1m... (default 5s)\n"
-		"  --once           take one snapshot and exit\n"
+		"  --once           take one snapshot and exit (no close events)\n"
 		"  --retain DUR     drop snapshots older than DUR (e.g. 14d; default:\n"
 		"                   keep all), a whole chain of frames at a time\n"
 		"  --max-size SIZE  keep the file under SIZE (e.g. 2G, 500M) plus one\n"
 		"                   chain, dropping the oldest snapshots\n"
 		"  --keep-rollups DUR  keep per-minute and per-hour counts for DUR\n"
 		"                   after the snapshots are gone (default 400d)\n"
+		"  --close-events WHICH  record connections as they close (sock_diag\n"
+		"                   destroy events, as ss -E): all (default), tcp\n"
+		"                   (leave out UDP: every DNS lookup is a UDP socket\n"
+		"                   that closes), or off\n"
 		"  --help           show this help\n"
 		"  --version        show the version\n");
 }
@@ -125,6 +149,20 @@ static int size_parse(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* Parse a --close-events argument into *flags.  Returns 0 or -1. */
+static int close_events_parse(const char *s, unsigned *flags)
+{
+	if (strcmp(s, "all") == 0)
+		*flags = DESTROY_ALL;
+	else if (strcmp(s, "tcp") == 0)
+		*flags = DESTROY_TCP;
+	else if (strcmp(s, "off") == 0)
+		*flags = 0;
+	else
+		return -1;
+	return 0;
+}
+
 /* Parse argv into o.  Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -136,6 +174,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "max-size", required_argument, NULL, 's' },
 		{ "keep-rollups", required_argument, NULL, 'k' },
 		{ "netns", required_argument, NULL, 'n' },
+		{ "close-events", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -146,6 +185,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (!o->db || !*o->db)
 		o->db = "./sockhist.db";
 	o->interval_ns = 5 * NS_PER_SEC;
+	o->close_events = DESTROY_ALL;
 	o->lim.keep_rollups_ns = 400 * 86400 * NS_PER_SEC;
 	o->netns = calloc((size_t)argc + 1, sizeof(*o->netns));
 	if (!o->netns) {
@@ -169,6 +209,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'n':
 			o->netns[o->nnetns++] = optarg;
+			break;
+		case 'c':
+			if (close_events_parse(optarg, &o->close_events) < 0) {
+				fprintf(stderr, "sockhistd: --close-events %s: not all, tcp or off\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'r':
 		case 'k':
@@ -231,17 +278,43 @@ static void setup_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGTERM);
 }
 
-/* Sleep until the monotonic deadline or a stop signal. */
-static void wait_until(int64_t deadline, const sigset_t *waitmask)
+/* Store the close events of namespace c read since the last take (after
+ * the snapshot, so that a socket it showed is linked to its lifetime);
+ * losses are logged when they start (r->losing: they had not).  Returns
+ * the events lost. */
+static uint64_t store_closed_of(struct recorder *r, struct capture *c)
 {
-	struct timespec ts;
-	int64_t left;
+	struct destroy_batch *b = &r->taken;
+	int64_t id;
 
-	while (!stop_requested && (left = deadline - time_mono_ns()) > 0) {
-		ts.tv_sec = left / NS_PER_SEC;
-		ts.tv_nsec = left % NS_PER_SEC;
-		ppoll(NULL, 0, &ts, waitmask);
+	if (c->closed.fd < 0 || !c->closers)
+		return 0;
+	destroy_take(c->closers, &c->closed, time_now_ns(), b);
+	if (b->lost && !r->losing)
+		fprintf(stderr, "sockhistd: %s: %llu close events lost (the kernel dropped them: the receive buffer overran)\n",
+			c->label, (unsigned long long)b->lost);
+	id = store_append_closed(r->st, &b->ev, b->closed_ns, b->since_ns,
+				 b->lost);
+	if (id < 0 && (int)id != r->last_store_err) {
+		fprintf(stderr, "sockhistd: %s: %s (%zu close events not stored)\n",
+			r->opt.db, store_errmsg(r->st), b->ev.nrecs);
+		r->last_store_err = (int)id;
 	}
+	return b->lost;
+}
+
+/* Store the close events of every namespace (store_closed_of); losses are
+ * logged when they start. */
+static void store_closed(struct recorder *r)
+{
+	uint64_t lost = 0;
+
+	if (!r->closers.started)
+		return;
+	r->next_flush = time_mono_ns() + CLOSED_FLUSH_NS;
+	for (size_t i = 0; i < r->ns.n; i++)
+		lost += store_closed_of(r, &r->ns.ents[i]->cap);
+	r->losing = lost > 0;
 }
 
 /* Store the paths of the cgroup ids snapshot s uses for the first time.
@@ -266,6 +339,9 @@ static void forget_netns(uint64_t ino, void *arg)
 {
 	struct recorder *r = arg;
 
+	for (size_t i = 0; i < r->ns.n; i++)
+		if (r->ns.ents[i]->ino == ino)
+			store_closed_of(r, &r->ns.ents[i]->cap);
 	store_forget_netns(r->st, ino);
 }
 
@@ -356,6 +432,7 @@ static void tick(struct recorder *r)
 		if (err != r->last_capture_err)
 			fprintf(stderr, "sockhistd: snapshot: %s\n", strerror(-err));
 		r->last_capture_err = err;
+		store_closed(r);
 		return;
 	}
 	r->last_capture_err = 0;
@@ -363,6 +440,29 @@ static void tick(struct recorder *r)
 	for (i = 0; i < n; i++)
 		r->snaps[i]->capture_ns = took / (int64_t)n;
 	append_all(r, n);
+	store_closed(r);
+}
+
+/* Sleep until the monotonic deadline or a stop signal, storing the close
+ * events every CLOSED_FLUSH_NS meanwhile. */
+static void wait_until(struct recorder *r, int64_t deadline,
+		       const sigset_t *waitmask)
+{
+	struct timespec ts;
+	int64_t now, until;
+
+	while (!stop_requested && (now = time_mono_ns()) < deadline) {
+		until = deadline;
+		if (r->closers.started && r->next_flush < until)
+			until = r->next_flush;
+		if (now >= until) {
+			store_closed(r);
+			continue;
+		}
+		ts.tv_sec = (until - now) / NS_PER_SEC;
+		ts.tv_nsec = (until - now) % NS_PER_SEC;
+		ppoll(NULL, 0, &ts, waitmask);
+	}
 }
 
 /* The deadline after `deadline` that is still ahead of now, logging once
@@ -392,11 +492,21 @@ static void run(struct recorder *r, const sigset_t *waitmask)
 	for (;;) {
 		tick(r);
 		if (r->opt.once || stop_requested)
-			return;
+			break;
 		deadline = next_deadline(r, deadline);
-		wait_until(deadline, waitmask);
+		wait_until(r, deadline, waitmask);
 		if (stop_requested)
-			return;
+			break;
+	}
+	/* What closed since the last tick is not lost at exit. */
+	if (r->closers.started) {
+		pthread_mutex_lock(&r->closers.lock);
+		for (size_t i = 0; i < r->ns.n; i++)
+			if (r->ns.ents[i]->cap.closed.fd >= 0)
+				destroy_drain(&r->ns.ents[i]->cap.closed,
+					      SIZE_MAX);
+		pthread_mutex_unlock(&r->closers.lock);
+		store_closed(r);
 	}
 }
 
@@ -443,6 +553,29 @@ static void raise_fd_limit(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/* Start the close events' thread (not with --once or --close-events off)
+ * and have every namespace's capture subscribe to its close events
+ * (capture_open_inside).  A failure is logged and the recorder goes on
+ * with snapshots alone.  Returns 0 or logs and returns -1. */
+static int open_close_events(struct recorder *r)
+{
+	int ret = destroy_batch_init(&r->taken);
+
+	if (ret < 0) {
+		fprintf(stderr, "sockhistd: close events: %s\n", strerror(-ret));
+		return -1;
+	}
+	if (!r->opt.close_events || r->opt.once)
+		return 0;
+	ret = destroy_start(&r->closers);
+	if (ret < 0)
+		fprintf(stderr, "sockhistd: close events thread: %s; recording snapshots only\n",
+			strerror(-ret));
+	else
+		capture_set_close_events(&r->closers, r->opt.close_events);
+	return 0;
 }
 
 /* Open the store and the owner index.  Returns 0 or logs and returns -1. */
@@ -494,10 +627,12 @@ static int open_netns(struct recorder *r)
 	return 0;
 }
 
-/* Close what open_all() and open_netns() opened. */
+/* Close what open_close_events(), open_all() and open_netns() opened. */
 static void close_all(struct recorder *r)
 {
-	netns_free(&r->ns);
+	netns_free(&r->ns);     /* removes each subscription first */
+	destroy_stop(&r->closers);
+	destroy_batch_free(&r->taken);
 	procmap_free(r->pm);
 	free(r->caps);
 	free(r->snaps);
@@ -522,7 +657,8 @@ int main(int argc, char **argv)
 	}
 	setup_signals(&waitmask);
 	raise_fd_limit();
-	if (open_netns(&r) < 0 || open_all(&r) < 0) {
+	if (open_close_events(&r) < 0 || open_netns(&r) < 0 ||
+	    open_all(&r) < 0) {
 		close_all(&r);
 		return 1;
 	}

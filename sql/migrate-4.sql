@@ -37,4 +37,52 @@ CREATE TABLE cgroup (
 	PRIMARY KEY (boot, id)
 ) WITHOUT ROWID;
 
+-- Connections that closed, from the kernel's sock_diag destroy broadcasts
+-- (sockhistd --close-events).  Per tick and namespace the recorder takes
+-- the events read since the last tick as one batch: a standalone codec-1
+-- snapshot of the closed sockets (every field the event carries, the final
+-- tcp_info verbatim), so the analyzer decodes and filters them exactly as
+-- a snapshot.  A batch row is written also when it has no events but the
+-- kernel dropped some, so losses are never silent.
+CREATE TABLE closed_batch (
+	id        INTEGER PRIMARY KEY,
+	time_ns   INTEGER NOT NULL,        -- when the recorder took the batch
+	since_ns  INTEGER NOT NULL,        -- the take before (or the start of
+	                                   -- the subscription): the batch
+	                                   -- covers since_ns .. time_ns
+	boot      INTEGER NOT NULL,        -- boot.id
+	netns_ino INTEGER NOT NULL,        -- network namespace inode
+	n         INTEGER NOT NULL,        -- events in data
+	lost      INTEGER NOT NULL,        -- events the kernel dropped in the
+	                                   -- range (SK_MEMINFO_DROPS delta)
+	data      BLOB                     -- codec-1 frame of the n sockets,
+	                                   -- sorted by cookie; NULL when n = 0
+);
+CREATE INDEX closed_batch_time ON closed_batch(time_ns);
+
+-- One row per closed socket: the range queries' index, and what the event
+-- adds to the socket lifetime index.
+CREATE TABLE closed (
+	closed_ns      INTEGER NOT NULL,   -- wall clock when the event was read
+	boot           INTEGER NOT NULL,   -- boot.id
+	netns          INTEGER NOT NULL,   -- netns.id
+	cookie         INTEGER NOT NULL,   -- sock_diag cookie; the record in
+	                                   -- the batch has it
+	batch          INTEGER NOT NULL,   -- closed_batch.id
+	opened_ns      INTEGER,            -- seen: the time of the first frame
+	                                   -- that showed it; else a bound: the
+	                                   -- namespace's last frame before the
+	                                   -- close (it opened after); NULL:
+	                                   -- no frame before it
+	bytes_sent     INTEGER,            -- tcpi_bytes_sent (NULL: UDP, or a
+	                                   -- kernel without it)
+	bytes_received INTEGER,            -- tcpi_bytes_received
+	seen           INTEGER NOT NULL,   -- 1: in a snapshot (a sock row), 0:
+	                                   -- short-lived
+	PRIMARY KEY (closed_ns, boot, netns, cookie)
+) WITHOUT ROWID;
+
+-- A socket seen in snapshots gets its exact close time from its event.
+ALTER TABLE sock ADD COLUMN closed_ns INTEGER;
+
 PRAGMA user_version = 4;

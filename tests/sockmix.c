@@ -64,6 +64,17 @@
  *                             connection to it; answers "mptcp PORT", or
  *                             "mptcp unsupported" when the kernel refuses
  *                             IPPROTO_MPTCP
+ *   burst tcp|udp RADDR PORT N SEND RECV
+ *                             N short-lived connections to RADDR:PORT,
+ *                             opened, used and closed within a few ms:
+ *                             tcp: all N open (a listener there is opened
+ *                             on first use), each client sends SEND bytes
+ *                             that the server reads and answers with RECV
+ *                             bytes, then every client and every server
+ *                             shuts down its sending side (FIN), and once
+ *                             both FINs arrived both close; udp: N sockets each send SEND
+ *                             bytes to RADDR:PORT and close; answers
+ *                             "burst N" when every socket is closed
  *   churn                     from now on, every 10 ms, move a varying
  *                             amount of data over every open connection,
  *                             draining it every other round, so queues and
@@ -500,6 +511,109 @@ static void cmd_pairs(long n)
 	printf("pairs %ld\n", n);
 }
 
+/* Send n bytes on fd, or die. */
+static void send_all(int fd, size_t n)
+{
+	char buf[65536];
+
+	memset(buf, 'b', sizeof(buf));
+	while (n > 0) {
+		ssize_t k = send(fd, buf, n < sizeof(buf) ? n : sizeof(buf), 0);
+		if (k < 0)
+			err(1, "burst send");
+		n -= (size_t)k;
+	}
+}
+
+/* Read exactly n bytes from fd, or die. */
+static void recv_all(int fd, size_t n)
+{
+	char buf[65536];
+
+	while (n > 0) {
+		ssize_t k = recv(fd, buf, n < sizeof(buf) ? n : sizeof(buf), 0);
+		if (k <= 0)
+			errx(1, "burst recv: connection ended early");
+		n -= (size_t)k;
+	}
+}
+
+/* Wait for the peer's FIN on fd (nothing else may come), or die. */
+static void recv_eof(int fd)
+{
+	char c;
+
+	if (recv(fd, &c, 1, 0) != 0)
+		errx(1, "burst: data where the peer's FIN was expected");
+}
+
+/* "burst tcp RADDR PORT N SEND RECV": N connections opened, used, closed. */
+static void burst_tcp(const char *raddr, unsigned port, long n, long snd,
+		      long rcv)
+{
+	int family = strchr(raddr, ':') ? AF_INET6 : AF_INET;
+	int l = listener(family, raddr, (uint16_t)port);
+	int *fds = calloc((size_t)n * 2, sizeof(int));
+
+	if (!fds)
+		err(1, "burst");
+	for (long i = 0; i < n; i++)
+		fds[2 * i] = tcp_pair(l, family, raddr, (uint16_t)port,
+				      &fds[2 * i + 1]);
+	for (long i = 0; i < n; i++) {
+		send_all(fds[2 * i], (size_t)snd);
+		recv_all(fds[2 * i + 1], (size_t)snd);
+		send_all(fds[2 * i + 1], (size_t)rcv);
+		recv_all(fds[2 * i], (size_t)rcv);
+	}
+	/* Both FINs are received before either end closes, so each end's
+	 * final bytes_received counts its peer's FIN whatever the timing. */
+	for (long i = 0; i < n; i++)
+		shutdown(fds[2 * i], SHUT_WR);
+	for (long i = 0; i < n; i++) {
+		recv_eof(fds[2 * i + 1]);
+		shutdown(fds[2 * i + 1], SHUT_WR);
+		recv_eof(fds[2 * i]);
+	}
+	for (long i = 0; i < 2 * n; i++)
+		close(fds[i]);
+	free(fds);
+}
+
+/* "burst udp RADDR PORT N SEND RECV": N datagram sockets send and close. */
+static void burst_udp(const char *raddr, unsigned port, long n, long snd)
+{
+	int family = strchr(raddr, ':') ? AF_INET6 : AF_INET;
+
+	for (long i = 0; i < n; i++) {
+		int fd = connect_to(family, SOCK_DGRAM, raddr, (uint16_t)port);
+		char buf[1500];
+
+		memset(buf, 'u', sizeof(buf));
+		if (send(fd, buf, (size_t)snd < sizeof(buf) ? (size_t)snd :
+			 sizeof(buf), 0) < 0 && errno != ECONNREFUSED)
+			err(1, "burst udp send");
+		close(fd);
+	}
+}
+
+/* "burst KIND RADDR PORT N SEND RECV". */
+static void cmd_burst(const char *kind, const char *raddr, unsigned port,
+		      long n, long snd, long rcv)
+{
+	if (n < 1 || n > MAX_CONNS || port == 0 || port > 65535 || snd < 0 ||
+	    rcv < 0 || snd > 1 << 20 || rcv > 1 << 20)
+		errx(2, "burst: bad count, port or sizes");
+	want_fds(2 * n);
+	if (strcmp(kind, "tcp") == 0)
+		burst_tcp(raddr, port, n, snd, rcv);
+	else if (strcmp(kind, "udp") == 0)
+		burst_udp(raddr, port, n, snd);
+	else
+		errx(2, "burst: not tcp or udp: %s", kind);
+	printf("burst %ld\n", n);
+}
+
 /* One churn round: send a round-dependent amount over every open
  * connection; drain the receivers every other round. */
 static void churn_round(unsigned round)
@@ -629,6 +743,9 @@ static void command(char *line, int *churning)
 		cmd_netlink(port, (unsigned long)value, k == 3 ? n : -1);
 	else if (sscanf(line, "mptcp %63s %u", a, &port) == 2)
 		cmd_mptcp(a, port);
+	else if (sscanf(line, "burst %63s %63s %u %ld %ld %ld", a, b, &port,
+			&n, &bytes, &value) == 6)
+		cmd_burst(a, b, port, n, bytes, value);
 	else if (strcmp(line, "churn") == 0) {
 		*churning = 1;
 		printf("churning\n");

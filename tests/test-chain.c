@@ -21,32 +21,14 @@
 
 #define SEC 1000000000ll
 
-/* Append a copy of record r of snapshot src (with its strings, blobs and
- * processes) to dst; returns the copy. */
+/* Append a copy of record r of snapshot src to dst; returns the copy. */
 static struct sock_record *copy_record(struct snapshot *dst,
 				       const struct snapshot *src,
 				       const struct sock_record *r)
 {
-	struct sock_record *n = snapshot_add_record(dst);
+	struct sock_record *n = snapshot_copy_record(dst, src, r);
 
 	assert_non_null(n);
-	*n = *r;
-	n->name = (uint32_t)snapshot_intern(dst, snapshot_str(src, r->name),
-					    strlen(snapshot_str(src, r->name)));
-	n->cong = (uint32_t)snapshot_intern(dst, snapshot_str(src, r->cong),
-					    strlen(snapshot_str(src, r->cong)));
-	n->tcpi_off = (uint32_t)snapshot_add_bytes(dst, src->bytes + r->tcpi_off,
-						   r->tcpi_len);
-	n->ccinfo_off = (uint32_t)snapshot_add_bytes(dst,
-		src->bytes + r->ccinfo_off, r->ccinfo_len);
-	n->icons_off = (uint32_t)snapshot_add_bytes(dst,
-		src->bytes + r->icons_off, r->icons_len);
-	n->proc_first = (uint32_t)dst->nprocs;
-	for (uint32_t k = 0; k < r->proc_count; k++) {
-		const struct sr_process *p = &src->procs[r->proc_first + k];
-		assert_int_equal(snapshot_add_process(dst, p->pid, p->fd,
-				 snapshot_str(src, p->comm)), 0);
-	}
 	return n;
 }
 

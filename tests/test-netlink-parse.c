@@ -15,6 +15,13 @@
  *         seqpacket pair, one end of which holds 3 unread bytes.
  * Raw sockets come from /proc/net/raw lines (raw_diag is not built in
  * that kernel).
+ *
+ * netlink-destroy.bin is what a socket joined to the four
+ * SKNLGRP_INET*_DESTROY groups received there (the datagrams one after the
+ * other) while, in a fresh namespace: a client connected to a listener on
+ * 127.0.0.1:4244 sent 11 bytes and got 5 back, then closed, then the
+ * accepted socket; a UDP socket connected to 127.0.0.1:5354 sent a byte
+ * and closed; a UDP socket bound to [::1]:5355 closed; the listener closed.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -34,6 +41,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "destroy.h"
 #include "dump_inet.h"
 #include "dump_unix.h"
 #include "netlink.h"
@@ -405,8 +413,79 @@ static void test_control_messages(void **state)
 	assert_int_equal(nl_walk(buf, 16, FIXTURE_SEQ, parse_cb, &c), -EBADMSG);
 }
 
-/* Random byte damage anywhere in real answers never crashes the decoders
- * (run under ASan/UBSan to make that check strict). */
+/* tcp_info counter f of record r of s. */
+static uint64_t tcpi(const struct snapshot *s, const struct sock_record *r,
+		     enum tcpinfo_field f)
+{
+	uint64_t v = 0;
+
+	assert_true(tcpinfo_get(s->bytes + r->tcpi_off, r->tcpi_len, f, &v));
+	return v;
+}
+
+/* The recorded destroy events: five sockets in close order, the state the
+ * kernel freed them in, the final tcp_info, no uid, inode or owners. */
+static void test_destroy_events(void **state)
+{
+	struct destroy_batch b;
+	const struct sock_record *r;
+	size_t len;
+	uint8_t *buf = load("netlink-destroy.bin", &len);
+
+	(void)state;
+	assert_int_equal(destroy_batch_init(&b), 0);
+	assert_int_equal(destroy_parse(&b, buf, len, 42), 5);
+	assert_int_equal(b.bad, 0);
+	assert_int_equal(b.ev.nrecs, 5);
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(b.closed_ns[i], 42);
+		assert_int_not_equal(b.ev.recs[i].cookie, 0);
+		assert_int_equal(b.ev.recs[i].inode, 0);
+	}
+	r = &b.ev.recs[0];              /* the client */
+	assert_int_equal(r->netid, NETID_TCP);
+	assert_int_equal(r->family, AF_INET);
+	assert_int_equal(r->state, SS_CLOSE);
+	assert_int_equal(r->dport, 4244);
+	assert_int_equal(tcpi(&b.ev, r, TI_BYTES_SENT), 11);
+	/* It closed first: freed in FIN-WAIT-2, before the server's FIN */
+	assert_int_equal(tcpi(&b.ev, r, TI_BYTES_RECEIVED), 5);
+	r = &b.ev.recs[1];              /* the accepted end */
+	assert_int_equal(r->sport, 4244);
+	assert_int_equal(r->dport, b.ev.recs[0].sport);
+	assert_int_equal(tcpi(&b.ev, r, TI_BYTES_SENT), 5);
+	/* the client's FIN counts one */
+	assert_int_equal(tcpi(&b.ev, r, TI_BYTES_RECEIVED), 11 + 1);
+	r = &b.ev.recs[2];              /* connected UDP: ss's ESTAB */
+	assert_int_equal(r->netid, NETID_UDP);
+	assert_int_equal(r->state, SS_ESTABLISHED);
+	assert_int_equal(r->dport, 5354);
+	assert_int_equal(r->tcpi_len, 0);
+	r = &b.ev.recs[3];
+	assert_int_equal(r->netid, NETID_UDP);
+	assert_int_equal(r->family, AF_INET6);
+	assert_int_equal(r->sport, 5355);
+	r = &b.ev.recs[4];              /* the listener */
+	assert_int_equal(r->netid, NETID_TCP);
+	assert_int_equal(r->sport, 4244);
+	assert_int_equal(r->dport, 0);
+
+	/* A message without INET_DIAG_PROTOCOL, or cut short, is counted as
+	 * bad and leaves no record. */
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	size_t first = NLMSG_ALIGN(nlh->nlmsg_len);
+	nlh->nlmsg_len = NLMSG_LENGTH(sizeof(struct inet_diag_msg));
+	assert_int_equal(destroy_parse(&b, buf, first, 7), 0);
+	assert_int_equal(b.bad, 1);
+	nlh->nlmsg_len = 20;
+	assert_int_equal(destroy_parse(&b, buf, first, 7), 0);
+	assert_int_equal(b.ev.nrecs, 5);
+	destroy_batch_free(&b);
+	free(buf);
+}
+
+/* Random byte damage anywhere in real answers and events never crashes the
+ * decoders (run under ASan/UBSan to make that check strict). */
 static void test_mutations(void **state)
 {
 	static const char *const names[] = {
@@ -435,6 +514,20 @@ static void test_mutations(void **state)
 		free(copy);
 		free(buf);
 	}
+	buf = load("netlink-destroy.bin", &len);
+	copy = malloc(len);
+	for (round = 0; round < 2000; round++) {
+		struct destroy_batch b;
+
+		assert_int_equal(destroy_batch_init(&b), 0);
+		memcpy(copy, buf, len);
+		for (k = 0; k < 4; k++)
+			copy[(size_t)rand() % len] = (uint8_t)rand();
+		(void)destroy_parse(&b, copy, len, 1);
+		destroy_batch_free(&b);
+	}
+	free(copy);
+	free(buf);
 }
 
 int main(void)
@@ -448,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbage_messages),
 		cmocka_unit_test(test_control_messages),
+		cmocka_unit_test(test_destroy_events),
 		cmocka_unit_test(test_mutations),
 	};
 

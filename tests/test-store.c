@@ -5,12 +5,13 @@
  * and message; a full disk (simulated with a size limit) leaving every
  * committed frame readable; frame_at on 10k frames using the index;
  * the kernel counters stored with a frame (absent ones stay absent, a
- * format-2 file has none and a reader leaves it format 2); and socket
+ * format-2 file has none and a reader leaves it format 2); socket
  * lifetimes that survive a writer's restart (a raw socket's cookie
  * above 2^63 included); three namespaces' frames interleaved in one
  * file: chains of their own, every frame reads back as appended (in
  * order, backwards, by scan, after retention), lifetimes per namespace,
- * a forgotten namespace starting a new chain, the netns rows.
+ * a forgotten namespace starting a new chain, the netns rows; and batches of close events (the blob, the index
+ * rows, the link to a lifetime, losses).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +26,11 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include <cmocka.h>
+#include <linux/tcp.h>
 
 #include "chain.h"
 #include "randsnap.h"
+#include "codec.h"
 #include "store.h"
 
 #define SEC 1000000000LL
@@ -287,7 +290,9 @@ static void test_not_a_database(void **state)
 #define UNDO_FORMAT_4 \
 	"ALTER TABLE netns DROP COLUMN pid; ALTER TABLE netns DROP COLUMN comm; " \
 	"DROP INDEX frame_netns_time; " \
-	"DROP TABLE cgroup; "
+	"DROP TABLE cgroup; " \
+	"DROP TABLE closed_batch; DROP TABLE closed; " \
+	"ALTER TABLE sock DROP COLUMN closed_ns; "
 
 static void raw_sql(const char *sql)
 {
@@ -819,6 +824,82 @@ static void test_netns_info(void **state)
 				 "comm = 'sleep'"), 1);
 }
 
+/* Add a closed TCP socket with cookie c and final byte counters to ev. */
+static void add_closed(struct snapshot *ev, uint64_t c, uint64_t sent,
+		       uint64_t received)
+{
+	struct tcp_info ti;
+	struct sock_record *r = snapshot_add_record(ev);
+
+	assert_non_null(r);
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_bytes_sent = sent;
+	ti.tcpi_bytes_received = received;
+	r->cookie = c;
+	r->state = 7;
+	r->tcpi_off = (uint32_t)snapshot_add_bytes(ev, &ti, sizeof(ti));
+	r->tcpi_len = sizeof(ti);
+}
+
+/* A batch of close events: a socket a frame showed gets its close time on
+ * its lifetime and the frame's time as its open time, a short-lived one
+ * the last frame before its close as a bound; the blob holds both sorted
+ * by cookie; losses are kept, also without events. */
+static void test_closed_events(void **state)
+{
+	struct snapshot s, ev, back;
+	struct store *st = open_ok(STORE_WRITE);
+	int64_t t[2] = { T0 + 2 * SEC, T0 + 3 * SEC };
+
+	(void)state;
+	make_snapshot(&s, T0, 3);               /* cookies 1000, 1003, 1006 */
+	assert_true(store_append(st, &s) > 0);
+	assert_int_equal(snapshot_init(&ev), 0);
+	ev.time_ns = T0 + 4 * SEC;
+	ev.netns_ino = s.netns_ino;
+	add_closed(&ev, 1003, 100, 38);
+	add_closed(&ev, 5, 7, 9);
+	assert_true(store_append_closed(st, &ev, t, T0 + SEC, 3) > 0);
+	assert_int_equal(raw_int("SELECT closed_ns FROM sock WHERE cookie = 1003"),
+			 T0 + 2 * SEC);
+	assert_int_equal(raw_int("SELECT count(*) FROM sock WHERE closed_ns IS "
+				 "NOT NULL"), 1);
+	assert_int_equal(raw_int("SELECT seen * 1000 + bytes_sent FROM closed "
+				 "WHERE cookie = 1003"), 1100);
+	assert_int_equal(raw_int("SELECT seen * 1000 + bytes_received FROM "
+				 "closed WHERE cookie = 5"), 9);
+	assert_int_equal(raw_int("SELECT count(*) FROM closed WHERE opened_ns "
+				 "= 1795600800000000000"), 2);
+	assert_int_equal(raw_int("SELECT n * 100 + lost FROM closed_batch"), 203);
+	/* the blob: a codec-1 snapshot of both, by cookie */
+	sqlite3 *db = store_sqlite(st);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT data FROM closed_batch",
+					    -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(snapshot_init(&back), 0);
+	assert_int_equal(codec_decode(CODEC_COLUMNAR_V1, sqlite3_column_blob(q, 0),
+				      (size_t)sqlite3_column_bytes(q, 0), &back), 0);
+	sqlite3_finalize(q);
+	assert_int_equal(back.nrecs, 2);
+	assert_int_equal(back.recs[0].cookie, 5);
+	assert_int_equal(back.recs[1].cookie, 1003);
+	assert_int_equal(back.recs[1].tcpi_len, sizeof(struct tcp_info));
+	/* nothing to write: no row; losses alone: a row without data */
+	snapshot_reset(&ev);
+	assert_int_equal(store_append_closed(st, &ev, t, T0, 0), 0);
+	assert_true(store_append_closed(st, &ev, t, T0, 4) > 0);
+	assert_int_equal(raw_int("SELECT count(*) FROM closed_batch WHERE n = 0 "
+				 "AND lost = 4 AND data IS NULL"), 1);
+	store_close(st);
+	st = open_ok(STORE_READ);
+	assert_int_equal(store_append_closed(st, &ev, t, T0, 4), -EBADF);
+	store_close(st);
+	snapshot_free(&back);
+	snapshot_free(&ev);
+	snapshot_free(&s);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -840,6 +921,7 @@ int main(void)
 		T(test_netns_info),
 		T(test_kstat_unchanged),
 		T(test_empty_frames),
+		T(test_closed_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
