@@ -84,6 +84,20 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"key, samples, sum, max) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6) "
 		"ON CONFLICT DO UPDATE SET samples = samples + 1, "
 		"sum = sum + excluded.sum, max = max(max, excluded.max)",
+	[ST_NETNS_ADD] = "INSERT OR IGNORE INTO netns (ino) VALUES (?1)",
+	[ST_NETNS_ID] = "SELECT id FROM netns WHERE ino = ?1",
+	[ST_CLOSED_BATCH] = "INSERT INTO closed_batch (time_ns, since_ns, boot, "
+		"netns_ino, n, lost, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_CLOSED_SEEN] = "UPDATE sock SET closed_ns = ?1 WHERE boot = ?2 AND "
+		"netns = ?3 AND cookie = ?4",
+	[ST_CLOSED_FIRST] = "SELECT f.time_ns FROM sock s JOIN frame f ON "
+		"f.id = s.first WHERE s.boot = ?1 AND s.netns = ?2 AND "
+		"s.cookie = ?3",
+	[ST_CLOSED_BEFORE] = "SELECT time_ns FROM frame WHERE time_ns <= ?1 AND "
+		"netns_ino = ?2 ORDER BY time_ns DESC LIMIT 1",
+	[ST_CLOSED_ADD] = "INSERT OR REPLACE INTO closed (closed_ns, boot, "
+		"netns, cookie, batch, opened_ns, bytes_sent, bytes_received, "
+		"seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_AT] = "SELECT " FRAME_COLS " FROM frame WHERE time_ns <= ?1 "
 		"ORDER BY time_ns DESC, id DESC LIMIT 1",
 	[ST_BY_ID] = "SELECT " FRAME_COLS " FROM frame WHERE id = ?1",

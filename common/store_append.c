@@ -90,18 +90,17 @@ int store_set_netns_info(struct store *st, uint64_t ino, const char *name,
 			 int64_t pid, const char *comm)
 {
 	sqlite3_stmt *q;
-	int64_t ignored;
-	int r = store_query_int(st, "INSERT OR IGNORE INTO netns (ino) "
-				"VALUES (?1)", (int64_t)ino, 0, 0, &ignored);
+	int64_t id;
+	int r = store_netns_id(st, ino, &id);
 	int rc;
 
 	if (r < 0)
 		return r;
 	rc = sqlite3_prepare_v2(st->db, "UPDATE netns SET name = ?2, pid = ?3, "
-				"comm = ?4 WHERE ino = ?1", -1, &q, NULL);
+				"comm = ?4 WHERE id = ?1", -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail_sqlite(st, rc);
-	sqlite3_bind_int64(q, 1, (int64_t)ino);
+	sqlite3_bind_int64(q, 1, id);
 	if (name && *name)
 		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
 	if (pid > 0)

@@ -20,23 +20,10 @@
 #include "store_int.h"
 #include "tcpinfo.h"
 
-/* What the per-event statements need. */
+/* The batch being written. */
 struct closed_tx {
 	struct store *st;
 	int64_t batch, netns_id;
-	sqlite3_stmt *seen, *first, *last_frame, *insert;
-};
-
-static const char *const closed_sql[4] = {
-	"UPDATE sock SET closed_ns = ?1 WHERE boot = ?2 AND netns = ?3 AND "
-	"cookie = ?4",
-	"SELECT f.time_ns FROM sock s JOIN frame f ON f.id = s.first "
-	"WHERE s.boot = ?1 AND s.netns = ?2 AND s.cookie = ?3",
-	"SELECT time_ns FROM frame WHERE time_ns <= ?1 AND netns_ino = ?2 "
-	"ORDER BY time_ns DESC LIMIT 1",
-	"INSERT OR REPLACE INTO closed (closed_ns, boot, netns, cookie, batch, "
-	"opened_ns, bytes_sent, bytes_received, seen) VALUES (?1, ?2, ?3, ?4, "
-	"?5, ?6, ?7, ?8, ?9)",
 };
 
 /* Encode ev's records sorted by cookie as a codec-1 blob. */
@@ -56,8 +43,9 @@ static int encode_sorted(const struct snapshot *ev, uint8_t **blob,
 	return r;
 }
 
-/* Step q once, returning its first column in *out when it gives a row
- * (*found = 1); resets q.  Returns 0 or a negative code. */
+/* Step the bound statement q once, returning its first column in *out
+ * when it gives a row (*found = 1); resets q.  Returns 0 or a negative
+ * code. */
 static int step_int(struct store *st, sqlite3_stmt *q, int64_t *out,
 		    int *found)
 {
@@ -89,31 +77,36 @@ static int index_event(struct closed_tx *x, const struct snapshot *ev,
 		       const struct sock_record *r, int64_t t)
 {
 	struct store *st = x->st;
+	sqlite3_stmt *seen_q = store_stmt(st, ST_CLOSED_SEEN);
+	sqlite3_stmt *first = store_stmt(st, ST_CLOSED_FIRST);
+	sqlite3_stmt *before = store_stmt(st, ST_CLOSED_BEFORE);
+	sqlite3_stmt *q = store_stmt(st, ST_CLOSED_ADD);
 	int64_t opened = 0, cookie = (int64_t)r->cookie;
 	int found = 0, seen, rc;
 
-	sqlite3_bind_int64(x->seen, 1, t);
-	sqlite3_bind_int64(x->seen, 2, st->boot);
-	sqlite3_bind_int64(x->seen, 3, x->netns_id);
-	sqlite3_bind_int64(x->seen, 4, cookie);
-	rc = sqlite3_step(x->seen);
-	sqlite3_reset(x->seen);
+	if (!seen_q || !first || !before || !q)
+		return -EBADMSG;
+	sqlite3_bind_int64(seen_q, 1, t);
+	sqlite3_bind_int64(seen_q, 2, st->boot);
+	sqlite3_bind_int64(seen_q, 3, x->netns_id);
+	sqlite3_bind_int64(seen_q, 4, cookie);
+	rc = sqlite3_step(seen_q);
+	sqlite3_reset(seen_q);
 	if (rc != SQLITE_DONE)
 		return store_fail_sqlite(st, rc);
 	seen = sqlite3_changes(st->db) > 0;
 	if (seen) {
-		sqlite3_bind_int64(x->first, 1, st->boot);
-		sqlite3_bind_int64(x->first, 2, x->netns_id);
-		sqlite3_bind_int64(x->first, 3, cookie);
-		rc = step_int(st, x->first, &opened, &found);
+		sqlite3_bind_int64(first, 1, st->boot);
+		sqlite3_bind_int64(first, 2, x->netns_id);
+		sqlite3_bind_int64(first, 3, cookie);
+		rc = step_int(st, first, &opened, &found);
 	} else {
-		sqlite3_bind_int64(x->last_frame, 1, t);
-		sqlite3_bind_int64(x->last_frame, 2, (int64_t)ev->netns_ino);
-		rc = step_int(st, x->last_frame, &opened, &found);
+		sqlite3_bind_int64(before, 1, t);
+		sqlite3_bind_int64(before, 2, (int64_t)ev->netns_ino);
+		rc = step_int(st, before, &opened, &found);
 	}
 	if (rc < 0)
 		return rc;
-	sqlite3_stmt *q = x->insert;
 	sqlite3_bind_int64(q, 1, t);
 	sqlite3_bind_int64(q, 2, st->boot);
 	sqlite3_bind_int64(q, 3, x->netns_id);
@@ -144,12 +137,12 @@ static int insert_batch(struct closed_tx *x, const struct snapshot *ev,
 	if (r < 0)
 		return store_fail(st, r, "cannot encode close events: %s",
 				  strerror(-r));
-	int rc = sqlite3_prepare_v2(st->db, "INSERT INTO closed_batch "
-		"(time_ns, since_ns, boot, netns_ino, n, lost, data) VALUES "
-		"(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &q, NULL);
-	if (rc != SQLITE_OK) {
+	int rc;
+
+	q = store_stmt(st, ST_CLOSED_BATCH);
+	if (!q) {
 		free(blob);
-		return store_fail_sqlite(st, rc);
+		return -EBADMSG;
 	}
 	sqlite3_bind_int64(q, 1, ev->time_ns);
 	sqlite3_bind_int64(q, 2, since_ns);
@@ -162,7 +155,8 @@ static int insert_batch(struct closed_tx *x, const struct snapshot *ev,
 	else
 		sqlite3_bind_null(q, 7);
 	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);     /* the blob is freed next */
 	free(blob);
 	if (rc != SQLITE_DONE)
 		return store_fail_sqlite(st, rc);
@@ -175,24 +169,10 @@ static int append_closed_tx(struct closed_tx *x, const struct snapshot *ev,
 			    const int64_t *closed_ns, int64_t since_ns,
 			    uint64_t lost)
 {
-	struct store *st = x->st;
-	int64_t ino = (int64_t)ev->netns_ino, ignored;
-	int r = store_query_int(st, "INSERT OR IGNORE INTO netns (ino) "
-				"VALUES (?1)", ino, 0, 0, &ignored);
+	int r = store_netns_id(x->st, ev->netns_ino, &x->netns_id);
 
 	if (r == 0)
-		r = store_query_int(st, "SELECT id FROM netns WHERE ino = ?1",
-				    ino, 0, 0, &x->netns_id);
-	if (r == 0)
 		r = insert_batch(x, ev, since_ns, lost);
-	sqlite3_stmt **qs[4] = { &x->seen, &x->first, &x->last_frame,
-				 &x->insert };
-	for (int i = 0; r == 0 && i < 4; i++) {
-		int rc = sqlite3_prepare_v2(st->db, closed_sql[i], -1, qs[i],
-					    NULL);
-		if (rc != SQLITE_OK)
-			r = store_fail_sqlite(st, rc);
-	}
 	for (size_t i = 0; r == 0 && i < ev->nrecs; i++)
 		r = index_event(x, ev, &ev->recs[i], closed_ns[i]);
 	return r;
@@ -213,10 +193,6 @@ int64_t store_append_closed(struct store *st, const struct snapshot *ev,
 	r = store_step_done(st, ST_BEGIN);
 	if (r == 0)
 		r = append_closed_tx(&x, ev, closed_ns, since_ns, lost);
-	sqlite3_finalize(x.seen);
-	sqlite3_finalize(x.first);
-	sqlite3_finalize(x.last_frame);
-	sqlite3_finalize(x.insert);
 	if (r == 0)
 		r = store_step_done(st, ST_COMMIT);
 	if (r < 0) {

@@ -117,6 +117,28 @@ static int cmp_cookie(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The netns.id of namespace ino; see store_int.h. */
+int store_netns_id(struct store *st, uint64_t ino, int64_t *id)
+{
+	sqlite3_stmt *add = store_stmt(st, ST_NETNS_ADD);
+	sqlite3_stmt *get = store_stmt(st, ST_NETNS_ID);
+	int rc;
+
+	if (!add || !get)
+		return -EBADMSG;
+	sqlite3_bind_int64(add, 1, (int64_t)ino);
+	rc = sqlite3_step(add);
+	sqlite3_reset(add);
+	if (rc != SQLITE_DONE)
+		return store_fail_sqlite(st, rc);
+	sqlite3_bind_int64(get, 1, (int64_t)ino);
+	rc = sqlite3_step(get);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(get, 0);
+	sqlite3_reset(get);
+	return rc == SQLITE_ROW ? 0 : store_fail_sqlite(st, rc);
+}
+
 /* First frame of a namespace and boot in this session: its netns row, the
  * frame before this one, the lifetimes still open in the file; lifetimes of
  * earlier boots that were left open end at their boot's last frame. */
@@ -125,12 +147,8 @@ static int lt_load(struct store *st, int64_t id, const struct snapshot *s)
 	struct lifetimes *lt = &st->cur->lt;
 	sqlite3_stmt *q;
 	int64_t ino = (int64_t)s->netns_ino, ignored;
-	int r = store_query_int(st, "INSERT OR IGNORE INTO netns (ino) "
-				"VALUES (?1)", ino, 0, 0, &ignored);
+	int r = store_netns_id(st, s->netns_ino, &lt->netns_id);
 
-	if (r == 0)
-		r = store_query_int(st, "SELECT id FROM netns WHERE ino = ?1",
-				    ino, 0, 0, &lt->netns_id);
 	if (r == 0)
 		r = store_query_int(st, "SELECT max(id) FROM frame WHERE "
 				    "id < ?1 AND netns_ino = ?2", id, ino,

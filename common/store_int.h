@@ -23,6 +23,9 @@ enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_INSERT, ST_SET_KEY, ST_COUNT_ROW,
 	ST_SOCKSTAT_ADD,
 	ST_SOCK_NEW, ST_SOCK_GONE, ST_STR_ADD, ST_STR_ID, ST_ROLLUP,
+	ST_NETNS_ADD, ST_NETNS_ID,
+	ST_CLOSED_BATCH, ST_CLOSED_SEEN, ST_CLOSED_FIRST, ST_CLOSED_BEFORE,
+	ST_CLOSED_ADD,
 	ST_WRITER_END,
 	/* reader (and writer) */
 	ST_AT = ST_WRITER_END, ST_BY_ID, ST_CHAIN, ST_EACH, ST_CHAIN_END,
@@ -99,6 +102,9 @@ int store_step_done(struct store *st, enum stmt_id id);
  * its first column (def when there is no row or it is NULL). */
 int store_query_int(struct store *st, const char *sql, int64_t a, int64_t b,
 		    int64_t def, int64_t *out);
+/* The netns.id of namespace ino, its row created when missing.  Returns 0
+ * or a negative code. */
+int store_netns_id(struct store *st, uint64_t ino, int64_t *id);
 /* Prepare a cached statement on first use; NULL after recording why. */
 sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id);
 
